@@ -1,0 +1,207 @@
+/* upager.h: the public interface of upager, a user-space vnode pager */
+#ifndef UPAGER_H
+#define UPAGER_H
+
+/*
+ * upager keeps a bounded page cache in front of regular files and serves
+ * pread/pwrite (and, later, memory-mapped views) from the same pages.
+ *
+ * Conventions
+ *   Every call returns 0 (or a byte count, or a size) on success and a
+ *   negative errno value on failure.  No call sets errno.  Handles are opaque.
+ *   All calls are thread-safe: any thread may use any handle, except that a
+ *   handle must not be used during or after its own close/destroy.
+ *
+ * Caveats
+ *   - upager assumes it is the only writer of the files it manages while they
+ *     are open (or cached after close).  A change made behind its back by
+ *     another process is seen only when the file is opened again and its
+ *     size or modification time differs from what upager last saw.
+ *   - Data written with upager_pwrite is in the page cache when the call
+ *     returns; it reaches the file on upager_sync, upager_sync_all,
+ *     upager_close, upager_destroy, or when the budget forces write-back.
+ *     It is on stable storage only after upager_sync(..., UPAGER_SYNC_WAIT).
+ *     A process that dies before then loses it, as with the kernel's cache.
+ *   - A write-back error keeps the pages dirty and in the cache; it is
+ *     reported once, by the next upager_sync of that file (or by
+ *     upager_close / upager_destroy).  Pages that can never be written stay
+ *     in the cache until the file is truncated or the pager destroyed.
+ *   - Writes into holes allocate the file's blocks (fallocate) before they
+ *     are acknowledged, so ENOSPC is reported by the write, not later, on
+ *     file systems that support fallocate.
+ *   - Where the file system supports O_DIRECT, file data is read with it so
+ *     that pages are not cached twice (once by the kernel, once by upager).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UPAGER_VERSION_MAJOR 0
+#define UPAGER_VERSION_MINOR 1
+#define UPAGER_VERSION_PATCH 0
+#define UPAGER_VERSION_STRING "0.1.0"
+#define UPAGER_VERSION \
+	(UPAGER_VERSION_MAJOR * 10000 + UPAGER_VERSION_MINOR * 100 + \
+	 UPAGER_VERSION_PATCH)
+
+/* The largest file upager serves: 4 TiB (its pager map needs the room). */
+#define UPAGER_MAX_FILE_SIZE ((off_t)1 << 42)
+
+typedef struct upager upager_t;
+typedef struct upager_file upager_file_t;
+
+/*
+ * Configuration.  A zeroed field takes its default:
+ *   budget          256 MiB  most bytes of file data resident at once
+ *                            (rounded down to pages; at least 64 pages)
+ *   cluster          64 KiB  largest write-back I/O (MAXPHYS)
+ *   readahead         1 MiB  largest read-ahead window
+ *   syncer_delay_ms  30000   age after which dirty pages are written back
+ *                            (used by the syncer thread, a later addition)
+ *   flags            0       UPAGER_NODIRECT: never open files O_DIRECT
+ */
+struct upager_config {
+	size_t budget;
+	size_t cluster;
+	size_t readahead;
+	unsigned syncer_delay_ms;
+	unsigned flags;
+};
+
+#define UPAGER_NODIRECT 0x1u
+
+/* upager_sync flags */
+#define UPAGER_SYNC_WAIT 0x1        /* also fdatasync the file */
+#define UPAGER_SYNC_INVALIDATE 0x2  /* drop the written pages from the cache */
+
+/*
+ * Counters, all since upager_create.  Write clusters are counted in
+ * cluster_hist[i] by size in pages: bucket i holds sizes [2^i, 2^(i+1)).
+ */
+#define UPAGER_CLUSTER_BUCKETS 10
+struct upager_stats {
+	uint64_t pages_in;       /* pages filled from the file */
+	uint64_t pages_out;      /* pages written to the file */
+	uint64_t read_ios;       /* read system calls on files */
+	uint64_t write_ios;      /* write system calls on files */
+	uint64_t bytes_read;     /* bytes read from files */
+	uint64_t bytes_written;  /* bytes written to files */
+	uint64_t zero_fills;     /* pages zero-filled without I/O (holes, EOF) */
+	uint64_t hits;           /* page lookups satisfied by the cache */
+	uint64_t misses;         /* page lookups that needed a new page */
+	uint64_t ra_pages;       /* pages brought in by read-ahead */
+	uint64_t ra_used;        /* read-ahead pages later used */
+	uint64_t ra_wasted;      /* read-ahead pages freed unused */
+	uint64_t reclaimed;      /* pages freed to stay within the budget */
+	uint64_t laundered;      /* dirty pages written to free them */
+	uint64_t write_errors;   /* failed write-back I/Os */
+	uint64_t read_errors;    /* failed page-in I/Os */
+	uint64_t resident;       /* pages resident now */
+	uint64_t peak_resident;  /* most pages resident at once */
+	uint64_t budget_pages;   /* the budget, in pages */
+	uint64_t page_size;      /* bytes per page */
+	uint64_t objects;        /* file objects alive now (open or cached) */
+	uint64_t cluster_hist[UPAGER_CLUSTER_BUCKETS];
+};
+
+/*
+ * upager_create: make a pager.
+ *   -EINVAL  cfg is NULL, budget below 64 pages, cluster or readahead not a
+ *            multiple of the page size, unknown flags
+ *   -ENOMEM  out of memory
+ *   -EMFILE, -ENFILE and other errors of memfd_create/mmap
+ */
+int upager_create(const struct upager_config *cfg, upager_t **out);
+
+/*
+ * upager_destroy: write back every dirty page, close every file still open,
+ * free everything.  Returns 0 or the first write-back error; the pager is
+ * freed either way.  -EINVAL for NULL.
+ */
+int upager_destroy(upager_t *pg);
+
+/*
+ * upager_open: open a regular file.  oflags: O_RDONLY, O_WRONLY or O_RDWR,
+ * with O_CREAT, O_EXCL, O_TRUNC (O_TRUNC needs write access), O_CLOEXEC,
+ * O_NOFOLLOW.  Files are identified by device and inode: opening the same
+ * file twice, under any name, shares one cache.
+ *   -EINVAL  NULL argument, unknown flag, O_TRUNC without write access
+ *   -EISDIR  path is a directory
+ *   -ENODEV  path is not a regular file
+ *   -EFBIG   the file is larger than UPAGER_MAX_FILE_SIZE
+ *   -ENOENT, -EACCES, -EEXIST, -ELOOP, ... from open(2)
+ *   -ENOMEM  out of memory
+ */
+int upager_open(upager_t *pg, const char *path, int oflags, mode_t mode,
+    upager_file_t **out);
+
+/*
+ * upager_close: write back the file's dirty pages and release the handle.
+ * The handle is gone whatever the result; a write-back error (pages kept
+ * dirty, written by a later sync_all/destroy) or a pending earlier one is
+ * returned.  -EINVAL for NULL.
+ */
+int upager_close(upager_file_t *f);
+
+/*
+ * upager_pread: read up to len bytes at off.  Returns the count, short at
+ * EOF, 0 at or past EOF.
+ *   -EINVAL  NULL f, NULL buf with len > 0, off < 0, off + len overflows
+ *   -EBADF   f was opened O_WRONLY
+ *   -EIO     the file could not be read (nothing bad is left cached)
+ *   -ENOMEM  no page could be had
+ */
+ssize_t upager_pread(upager_file_t *f, void *buf, size_t len, off_t off);
+
+/*
+ * upager_pwrite: write len bytes at off, extending the file as needed.
+ * Returns len, or a short count when an error stops it after some bytes.
+ *   -EINVAL  NULL f, NULL buf with len > 0, off < 0, off + len overflows
+ *   -EBADF   f was opened O_RDONLY
+ *   -ENOSPC, -EDQUOT  blocks for a hole could not be allocated
+ *   -EIO     a page that had to be read first could not be
+ *   -EFBIG   off + len beyond UPAGER_MAX_FILE_SIZE
+ */
+ssize_t upager_pwrite(upager_file_t *f, const void *buf, size_t len, off_t off);
+
+/*
+ * upager_truncate: set the file size.  Shrinking drops cached pages past the
+ * new end and zeroes the tail of the last page; growing adds zeros.
+ *   -EINVAL  NULL f, size < 0
+ *   -EFBIG   size beyond UPAGER_MAX_FILE_SIZE
+ *   -EBADF   f was opened O_RDONLY
+ *   -EIO and other errors of ftruncate(2)
+ */
+int upager_truncate(upager_file_t *f, off_t size);
+
+/* upager_size: the file size as upager sees it, or -EINVAL for NULL. */
+off_t upager_size(upager_file_t *f);
+
+/*
+ * upager_sync: write back the dirty pages of [off, off + len) (len 0: to
+ * EOF).  UPAGER_SYNC_WAIT also fdatasyncs; UPAGER_SYNC_INVALIDATE drops the
+ * range's clean pages from the cache afterwards.
+ *   -EINVAL  NULL f, off < 0, overflow, unknown flags
+ *   -EIO, -ENOSPC, ...  a write-back error, now or pending from background
+ *            write-back (reported once; the pages stay dirty)
+ */
+int upager_sync(upager_file_t *f, off_t off, off_t len, int flags);
+
+/* upager_sync_all: write back every writeable file.  0 or the first error. */
+int upager_sync_all(upager_t *pg);
+
+/* upager_stats: fill *st.  -EINVAL for NULL. */
+int upager_stats(upager_t *pg, struct upager_stats *st);
+
+/* upager_strerror: a static message for a negative (or positive) errno. */
+const char *upager_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* UPAGER_H */

@@ -1,0 +1,188 @@
+/* getpages.c: the read path: find or fill pages, holes, EOF, read-ahead */
+#include <errno.h>
+#include <string.h>
+
+#include "upager_int.h"
+
+#define GP_MAXRA 1024  /* read-ahead pages per call, at most */
+
+/*
+ * gp_readahead: add up to `want` pages after pgno for read-ahead.
+ * => object locked.  Stops at EOF, at the first resident page and when no
+ *    frame is free (read-ahead never waits).  The pages got are BUSY|FAKE.
+ */
+static int gp_readahead(struct uobj *o, uint64_t pgno, int want,
+    struct vpage **rapps)
+{
+	uint64_t eofpg = atop(round_page(o->size));
+	int n = 0, err;
+
+	while (n < want && pgno + (uint64_t)n < eofpg &&
+	    pg_lookup(o, pgno + (uint64_t)n) == NULL) {
+		if ((rapps[n] = pg_alloc(o, pgno + (uint64_t)n, &err)) == NULL)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * gp_fill: read the FAKE pages among pps[0..n) from the file.
+ * => object unlocked (the pages are BUSY, owned by the caller, so their
+ *    frames are ours to write).  `limit` is the file size when the pages
+ *    were taken: nothing at or past it is read, it reads as zeros.
+ * => holes[i] is set for pages that were holes (no I/O was done).
+ * => returns 0 or the first read error.
+ */
+static int gp_fill(struct uobj *o, struct vpage **pps, int n, off_t limit,
+    char *holes)
+{
+	int i = 0, j, err = 0;
+
+	while (i < n) {
+		if (!(pps[i]->flags & PG_FAKE)) {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < n && (pps[j]->flags & PG_FAKE) &&
+		    pps[j]->pgno == pps[j - 1]->pgno + 1; j++)
+			;
+		err = store_read(o, ptoa(pps[i]->pgno), ptoa(j - i), limit,
+		    &holes[i]);
+		if (err != 0)
+			break;
+		i = j;
+	}
+	return err;
+}
+
+/*
+ * gp_getpages: get *npages pages from pgno, resident and valid
+ * (genfs_getpages, synchronous).
+ * => object locked on entry and on return; dropped during I/O and while
+ *    waiting for frames or busy pages.
+ * => on success pps[0..*npages) are BUSY, owned by the caller; *npages is
+ *    cut at EOF (at the request's end with PGO_PASTEOF).  On error no page
+ *    is held.
+ * => access VM_PROT_WRITE: holes and pages past the file's allocated end
+ *    get their blocks (store_alloc) before return, so a write into them
+ *    cannot fail later for want of space; RDONLY is cleared.
+ * => PGO_OVERWRITE: the caller overwrites the pages whole: missing pages
+ *    are not read and come back still PG_FAKE, for the caller to fill and
+ *    clear.  PGO_PASTEOF: the pages may lie past EOF (extending write).
+ * => rapages: when I/O is needed anyway, read up to this many pages after
+ *    the request in the same I/O (read-ahead), left unbusied.
+ * => returns 0, -EINVAL (pgno at or past EOF), -EIO and other read
+ *    errors, -ENOSPC and other allocation errors, -ENOMEM.
+ */
+int gp_getpages(struct uobj *o, uint64_t pgno, int *npages,
+    struct vpage **pps, int access, int flags, int rapages)
+{
+	struct upager *pg = o->pg;
+	bool write = (access & VM_PROT_WRITE) != 0;
+	struct vpage *rapps[GP_MAXRA];
+	char holes[UBC_MAXPAGES + GP_MAXRA];
+	int n, got, i, nra = 0, err = 0;
+	bool needio, needalloc;
+	off_t memeof, limit;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	KASSERT(*npages > 0 && *npages <= UBC_MAXPAGES);
+retry:
+	memeof = o->size;
+	if (flags & PGO_PASTEOF)
+		memeof = MAX(memeof, ptoa(pgno + (uint64_t)*npages));
+	if (ptoa(pgno) >= memeof)
+		return -EINVAL;
+	n = (int)MIN((uint64_t)*npages, atop(round_page(memeof)) - pgno);
+	if ((err = obj_window(o, ptoa(pgno + (uint64_t)n))) != 0)
+		return err;
+
+	/* the resident pass */
+	got = n;
+	err = pg_findpages(o, pgno, &got, pps, UFP_ALL);
+	if (got < n) {
+		pg_release(o, pps, got);
+		if (err != -EAGAIN)
+			return err != 0 ? err : -ENOMEM;
+		pthread_mutex_unlock(&o->lock);
+		err = pd_wait_free(pg, (uint64_t)n);
+		pthread_mutex_lock(&o->lock);
+		if (err != 0)
+			return err;
+		goto retry;
+	}
+	needio = needalloc = false;
+	for (i = 0; i < n; i++) {
+		struct vpage *p = pps[i];
+
+		if (p->flags & PG_FAKE) {
+			needio = true;
+			ST_ADD(pg, misses, 1);
+		} else {
+			ST_ADD(pg, hits, 1);
+			if (p->flags & PG_RAHEAD) {
+				p->flags &= ~PG_RAHEAD;
+				ST_ADD(pg, ra_used, 1);
+			}
+			if (write && (p->flags & PG_RDONLY))
+				needalloc = true;
+		}
+	}
+	if (!needio)
+		goto alloc;
+	if (flags & PGO_OVERWRITE) {
+		needalloc = write;
+		goto alloc;
+	}
+
+	/* the I/O pass: one read per run of missing pages, plus read-ahead */
+	if (!write && rapages > 0)
+		nra = gp_readahead(o, pgno + (uint64_t)n, MIN(rapages, GP_MAXRA),
+		    rapps);
+	limit = o->size;
+	memset(holes, 0, (size_t)(n + nra));
+	pthread_mutex_unlock(&o->lock);
+	err = gp_fill(o, pps, n, limit, holes);
+	if (err == 0 && nra > 0)
+		err = gp_fill(o, rapps, nra, limit, &holes[n]);
+	pthread_mutex_lock(&o->lock);
+	if (err != 0) {
+		/* FAKE pages are freed as they are unbusied: nothing bad stays */
+		ST_ADD(pg, read_errors, 1);
+		pg_release(o, rapps, nra);
+		pg_release(o, pps, n);
+		return err;
+	}
+	for (i = 0; i < n + nra; i++) {
+		struct vpage *p = i < n ? pps[i] : rapps[i - n];
+
+		if (!(p->flags & PG_FAKE))
+			continue;
+		p->flags &= ~PG_FAKE;
+		if (holes[i]) {
+			p->flags |= PG_RDONLY;
+			needalloc |= write;
+		}
+		if (i >= n) {
+			p->flags |= PG_RAHEAD;
+			pg_unbusy(o, p);
+		}
+	}
+	ST_ADD(pg, ra_pages, nra);
+
+alloc:
+	if (needalloc) {
+		pthread_mutex_unlock(&o->lock);
+		err = store_alloc(o, ptoa(pgno), ptoa(n));
+		pthread_mutex_lock(&o->lock);
+		if (err != 0) {
+			pg_release(o, pps, n);
+			return err;
+		}
+		for (i = 0; i < n; i++)
+			pps[i]->flags &= ~PG_RDONLY;
+	}
+	*npages = n;
+	return 0;
+}

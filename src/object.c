@@ -1,0 +1,608 @@
+/* object.c: file objects: attach, reference, detach, persist, terminate, setsize, sync */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "debug.h"
+#include "sys.h"
+#include "upager_int.h"
+
+/*
+ * The life of an object (uvm_vnode):
+ *
+ *   (none) --upager_open--> referenced: refs > 0, in the object table
+ *                           [obj_attach -> obj_create]
+ *   referenced --upager_open of the same (dev, ino)--> refs + 1  [obj_attach]
+ *   referenced --last close, clean--> persisting: refs 0, UVN_PERSIST,
+ *                           pages kept, reused by the next open   [obj_rele]
+ *   referenced --last close, write-back failed--> orphan: refs 0, dirty,
+ *                           on the writeable list; sync_all and the daemon
+ *                           keep trying, then it persists          [obj_rele]
+ *   persisting --open finds the file changed behind our back, the file
+ *                           unlinked, or too many persisting--> gone
+ *                           [obj_terminate]
+ *   any --upager_destroy--> written back, then gone   [obj_closeall]
+ *
+ * An object is writeable (UVN_WRITEABLE, on pg->wlist) from the first
+ * open for writing until it persists: sync_all visits exactly those.
+ */
+
+#define OBJ_MINWIN ((size_t)64 << 20)
+
+static unsigned obj_hash(dev_t dev, ino_t ino)
+{
+	uint64_t h = (uint64_t)dev * 0x9e3779b97f4a7c15ull ^ (uint64_t)ino;
+
+	return (unsigned)((h ^ (h >> 29)) % OBJ_NHASH);
+}
+
+/*
+ * obj_window: make the pager map cover [0, end).
+ * => object locked (or not yet shared).  A larger map replaces the old
+ *    one, which stays mapped until the object dies, so a pointer taken
+ *    from the old one stays good.
+ */
+int obj_window(struct uobj *o, off_t end)
+{
+	size_t len = MAX(o->winlen * 2, OBJ_MINWIN);
+	struct uwin *old;
+	char *base;
+	int err;
+
+	if ((size_t)end <= o->winlen)
+		return 0;
+	while (len < (size_t)end)
+		len *= 2;
+	if ((old = malloc(sizeof(*old))) == NULL)
+		return -ENOMEM;
+	if ((err = sys_memfd_resize(o->memfd, (off_t)len)) != 0)
+		goto fail;
+	base = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    o->memfd, 0, &err);
+	if (err != 0)
+		goto fail;
+	if (o->win != NULL) {
+		old->base = o->win;
+		old->len = o->winlen;
+		old->next = o->oldwin;
+		o->oldwin = old;
+		old = NULL;
+	}
+	__atomic_store_n(&o->win, base, __ATOMIC_RELEASE);
+	o->winlen = len;
+fail:
+	free(old);
+	return err;
+}
+
+/* obj_seterror: keep a write-back error to report once.  => object locked */
+void obj_seterror(struct uobj *o, int err)
+{
+	if (err != 0 && o->error == 0)
+		o->error = err;
+}
+
+/*
+ * obj_create: a new object for an open file.
+ * => olock held; fd becomes the object's.
+ */
+static int obj_create(struct upager *pg, int fd, bool canwrite,
+    const struct stat *st, struct uobj **out)
+{
+	pthread_rwlockattr_t ra;
+	struct uobj *o;
+	int err;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return -ENOMEM;
+	o->pg = pg;
+	o->dev = st->st_dev;
+	o->ino = st->st_ino;
+	o->size = o->dsize = o->seen_size = st->st_size;
+	o->mtime = st->st_mtim;
+	o->blksize = (size_t)st->st_blksize;
+	o->fd = o->wfd = o->dfd = -1;
+	rdx_init(&o->idx);
+	if ((o->memfd = sys_memfd("upager")) < 0) {
+		err = o->memfd;
+		free(o);
+		return err;
+	}
+	if ((err = obj_window(o, o->size)) != 0) {
+		(void)sys_close(o->memfd);
+		free(o);
+		return err;
+	}
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_mutex_init(&o->bmlock, NULL);
+	pthread_rwlockattr_init(&ra);
+	/* a stream of readers must not starve a writer */
+	pthread_rwlockattr_setkind_np(&ra,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&o->iolock, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	store_open(o, fd, canwrite, (pg->cfg.flags & UPAGER_NODIRECT) != 0);
+	TAILQ_INSERT_HEAD(&pg->objhash[obj_hash(o->dev, o->ino)], o, hashq);
+	ST_ADD(pg, objects, 1);
+	*out = o;
+	return 0;
+}
+
+/*
+ * obj_terminate: free an object and all its pages (uvn_terminate), dirty
+ * ones included: the caller has written back what must be kept.
+ * => olock held, refs == 0.  Busy pages are waited for.
+ */
+static void obj_terminate(struct upager *pg, struct uobj *o)
+{
+	struct uwin *w;
+
+	KASSERT(o->refs == 0);
+	o->flags |= UVN_DYING;
+	TAILQ_REMOVE(&pg->objhash[obj_hash(o->dev, o->ino)], o, hashq);
+	if (o->flags & UVN_WRITEABLE)
+		TAILQ_REMOVE(&pg->wlist, o, wlistq);
+	if (o->flags & UVN_PERSIST) {
+		TAILQ_REMOVE(&pg->persist, o, persistq);
+		pg->npersist--;
+	}
+	pthread_mutex_lock(&o->lock);
+	(void)pp_flush(o, 0, UINT64_MAX, PGO_ALLPAGES | PGO_FREE | PGO_SYNCIO);
+	KASSERT(o->npages == 0);
+	pthread_mutex_unlock(&o->lock);
+	store_close(o);
+	while ((w = o->oldwin) != NULL) {
+		o->oldwin = w->next;
+		(void)sys_munmap(w->base, w->len);
+		free(w);
+	}
+	(void)sys_munmap(o->win, o->winlen);
+	(void)sys_close(o->memfd);
+	rdx_fini(&o->idx);
+	pthread_mutex_destroy(&o->lock);
+	pthread_mutex_destroy(&o->bmlock);
+	pthread_rwlock_destroy(&o->iolock);
+	__atomic_sub_fetch(&pg->st.objects, 1, __ATOMIC_RELAXED);
+	free(o);
+}
+
+/* obj_isclean: no dirty page, no pending size or error.  => object locked */
+static bool obj_isclean(struct uobj *o)
+{
+	uint64_t key = 0;
+	struct vpage *p;
+
+	if (o->sizepend || o->error != 0)
+		return false;
+	while ((p = rdx_next(&o->idx, &key)) != NULL) {
+		if (!(p->flags & PG_CLEAN) || (p->flags & PG_BUSY))
+			return false;
+		key++;
+	}
+	return true;
+}
+
+/*
+ * obj_rele: drop a reference (uvn_detach).  The last one makes a clean
+ * object persist (or terminates it if the file is gone), and leaves a
+ * dirty one on the writeable list.
+ * => olock held.
+ */
+static void obj_rele(struct upager *pg, struct uobj *o)
+{
+	struct stat st;
+	bool clean;
+
+	KASSERT(o->refs > 0);
+	if (--o->refs > 0)
+		return;
+	pthread_mutex_lock(&o->lock);
+	clean = obj_isclean(o);
+	pthread_mutex_unlock(&o->lock);
+	if (sys_fstat(o->fd, &st) != 0 || st.st_nlink == 0) {
+		/* unlinked: nobody can open it again; its data is moot */
+		obj_terminate(pg, o);
+		return;
+	}
+	if (!clean)
+		return;
+	if (o->flags & UVN_WRITEABLE) {
+		TAILQ_REMOVE(&pg->wlist, o, wlistq);
+		o->flags &= ~UVN_WRITEABLE;
+	}
+	o->seen_size = st.st_size;
+	o->mtime = st.st_mtim;
+	o->flags |= UVN_PERSIST;
+	TAILQ_INSERT_TAIL(&pg->persist, o, persistq);
+	if (++pg->npersist > PERSIST_MAX)
+		obj_terminate(pg, TAILQ_FIRST(&pg->persist));
+}
+
+/*
+ * obj_attach: find or make the object of an open file (uvn_attach).
+ * => olock held.  fd (read-write if fdrw) is consumed: kept by the object
+ *    or closed.  writer: the handle writes, so the object is writeable.
+ * => a persisting object whose file changed size or time behind our back
+ *    is terminated and a fresh one made.
+ */
+static int obj_attach(struct upager *pg, int fd, bool fdrw, bool writer,
+    const struct stat *st, struct uobj **out)
+{
+	struct uobj *o;
+	int err;
+
+	TAILQ_FOREACH(o, &pg->objhash[obj_hash(st->st_dev, st->st_ino)], hashq)
+		if (o->dev == st->st_dev && o->ino == st->st_ino)
+			break;
+	if (o != NULL && (o->flags & UVN_PERSIST)) {
+		TAILQ_REMOVE(&pg->persist, o, persistq);
+		pg->npersist--;
+		o->flags &= ~UVN_PERSIST;
+		if (st->st_size != o->seen_size ||
+		    st->st_mtim.tv_sec != o->mtime.tv_sec ||
+		    st->st_mtim.tv_nsec != o->mtime.tv_nsec) {
+			obj_terminate(pg, o);
+			o = NULL;
+		}
+	}
+	if (o == NULL) {
+		if ((err = obj_create(pg, fd, fdrw, st, &o)) != 0) {
+			(void)sys_close(fd);
+			return err;
+		}
+	} else if (fdrw && o->wfd < 0) {
+		store_upgrade(o, fd);
+	} else {
+		(void)sys_close(fd);
+	}
+	o->refs++;
+	if (writer && !(o->flags & UVN_WRITEABLE)) {
+		o->flags |= UVN_WRITEABLE;
+		TAILQ_INSERT_TAIL(&pg->wlist, o, wlistq);
+	}
+	*out = o;
+	return 0;
+}
+
+/*
+ * obj_setsize: the file's size becomes nsize (uvm_vnp_setsize).
+ * => iolock held exclusive; object locked on entry and on return.
+ * => shrinking frees the pages past EOF, dirty or not, waiting for busy
+ *    ones, so that no write-back of them is still running when the caller
+ *    truncates the file on disk; the last partial page is zeroed past EOF.
+ */
+void obj_setsize(struct uobj *o, off_t nsize)
+{
+	struct vpage *p;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	if (nsize >= o->size) {
+		o->size = nsize;
+		return;
+	}
+	o->size = nsize;
+	(void)pp_flush(o, atop(round_page(nsize)), UINT64_MAX,
+	    PGO_FREE | PGO_SYNCIO);
+	if ((nsize & (off_t)PAGE_MASK) == 0)
+		return;
+	while ((p = pg_lookup(o, atop(nsize))) != NULL &&
+	    ((p->flags & PG_BUSY) || p->wire != 0))
+		pg_wait(o, p);
+	if (p != NULL)
+		memset(o->win + nsize, 0,
+		    PAGE_SIZE - (size_t)(nsize & (off_t)PAGE_MASK));
+}
+
+/*
+ * obj_sync: write back [off, off + len) (len 0: to EOF) and report.
+ * => no locks held.  UPAGER_SYNC_INVALIDATE frees the pages once clean,
+ *    UPAGER_SYNC_WAIT fdatasyncs.  A size change the file missed is made.
+ * => returns the first error of this write-back, else the one kept from
+ *    background write-back; either way the kept error is then cleared.
+ */
+int obj_sync(struct uobj *o, off_t off, off_t len, int flags)
+{
+	uint64_t start = atop(off);
+	uint64_t end = len == 0 ? UINT64_MAX : atop(round_page(off + len));
+	int pflags = PGO_CLEANIT | PGO_SYNCIO, err, e;
+
+	if (flags & UPAGER_SYNC_INVALIDATE)
+		pflags |= PGO_FREE;
+	pthread_mutex_lock(&o->lock);
+	err = pp_flush(o, start, end, pflags);
+	if (o->sizepend) {
+		/* size changes are made under iolock: take it in order */
+		off_t size;
+
+		pthread_mutex_unlock(&o->lock);
+		pthread_rwlock_rdlock(&o->iolock);
+		pthread_mutex_lock(&o->lock);
+		size = o->size;
+		pthread_mutex_unlock(&o->lock);
+		e = store_setsize(o, size);
+		pthread_mutex_lock(&o->lock);
+		if (e == 0) {
+			o->sizepend = false;
+			o->dsize = size;
+		} else if (err == 0) {
+			err = e;
+		}
+		pthread_mutex_unlock(&o->lock);
+		pthread_rwlock_unlock(&o->iolock);
+		pthread_mutex_lock(&o->lock);
+	}
+	if (err == 0)
+		err = o->error;
+	o->error = 0;
+	pthread_mutex_unlock(&o->lock);
+	if (err == 0 && (flags & UPAGER_SYNC_WAIT))
+		err = store_sync(o);
+	return err;
+}
+
+/* ufile_ok: a handle that looks alive. */
+static bool ufile_ok(const struct upager_file *f)
+{
+	return f != NULL && f->magic == UFILE_MAGIC;
+}
+
+UPAGER_EXPORT int upager_open(upager_t *pg, const char *path, int oflags,
+    mode_t mode, upager_file_t **out)
+{
+	const int known = O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW;
+	int acc = oflags & O_ACCMODE, kflags, fd, err;
+	struct upager_file *f = NULL;
+	struct stat st;
+	bool writer, fdrw;
+
+	if (pg == NULL || pg->magic != UPAGER_MAGIC || path == NULL ||
+	    out == NULL || (oflags & ~known) != 0 || acc == O_ACCMODE ||
+	    ((oflags & O_TRUNC) && acc == O_RDONLY))
+		return -EINVAL;
+	fdrw = writer = acc != O_RDONLY;
+	/* pages are read in even for a writer; O_NONBLOCK: never hang on a
+	 * FIFO, it is refused below */
+	kflags = (oflags & (O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC |
+	    O_NONBLOCK | (writer ? O_RDWR : O_RDONLY);
+	if ((fd = sys_open(path, kflags, mode)) < 0)
+		return fd;
+	if ((err = sys_fstat(fd, &st)) != 0)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = -ENODEV;
+		goto fail;
+	}
+	if (st.st_size > UPAGER_MAX_FILE_SIZE) {
+		err = -EFBIG;
+		goto fail;
+	}
+	if (!writer) {
+		/* the object may serve writers later: open it read-write if
+		 * we may, keeping the caller's read-only open otherwise */
+		char proc[64];
+		int rw;
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if ((rw = sys_open(proc, O_RDWR | O_CLOEXEC, 0)) >= 0) {
+			(void)sys_close(fd);
+			fd = rw;
+			fdrw = true;
+		}
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	f->magic = UFILE_MAGIC;
+	f->pg = pg;
+	f->acc = acc;
+	pthread_mutex_lock(&pg->olock);
+	err = obj_attach(pg, fd, fdrw, writer, &st, &f->obj);
+	if (err == 0)
+		TAILQ_INSERT_TAIL(&pg->files, f, fileq);
+	pthread_mutex_unlock(&pg->olock);
+	fd = -1;
+	if (err != 0)
+		goto fail;
+	if ((oflags & O_TRUNC) && (err = upager_truncate(f, 0)) != 0) {
+		(void)upager_close(f);
+		f = NULL;
+		goto fail;
+	}
+	*out = f;
+	return 0;
+fail:
+	if (fd >= 0)
+		(void)sys_close(fd);
+	free(f);
+	return err;
+}
+
+/* ufile_close: release a handle.  => olock not held. */
+static int ufile_close(struct upager_file *f)
+{
+	struct upager *pg = f->pg;
+	struct uobj *o = f->obj;
+	int err = 0;
+
+	if (f->acc != O_RDONLY)
+		err = obj_sync(o, 0, 0, 0);
+	pthread_mutex_lock(&pg->olock);
+	TAILQ_REMOVE(&pg->files, f, fileq);
+	obj_rele(pg, o);
+	pthread_mutex_unlock(&pg->olock);
+	f->magic = 0;
+	free(f);
+	return err;
+}
+
+UPAGER_EXPORT int upager_close(upager_file_t *f)
+{
+	if (!ufile_ok(f))
+		return -EINVAL;
+	return ufile_close(f);
+}
+
+UPAGER_EXPORT int upager_truncate(upager_file_t *f, off_t size)
+{
+	struct uobj *o;
+	int err;
+
+	if (!ufile_ok(f) || size < 0)
+		return -EINVAL;
+	if (f->acc == O_RDONLY)
+		return -EBADF;
+	if (size > UPAGER_MAX_FILE_SIZE)
+		return -EFBIG;
+	o = f->obj;
+	pthread_rwlock_wrlock(&o->iolock);
+	pthread_mutex_lock(&o->lock);
+	obj_setsize(o, size);
+	pthread_mutex_unlock(&o->lock);
+	err = store_setsize(o, size);
+	pthread_mutex_lock(&o->lock);
+	o->sizepend = err != 0;
+	if (err == 0)
+		o->dsize = size;
+	pthread_mutex_unlock(&o->lock);
+	pthread_rwlock_unlock(&o->iolock);
+	return err;
+}
+
+UPAGER_EXPORT off_t upager_size(upager_file_t *f)
+{
+	off_t size;
+
+	if (!ufile_ok(f))
+		return -EINVAL;
+	pthread_mutex_lock(&f->obj->lock);
+	size = f->obj->size;
+	pthread_mutex_unlock(&f->obj->lock);
+	return size;
+}
+
+UPAGER_EXPORT int upager_sync(upager_file_t *f, off_t off, off_t len,
+    int flags)
+{
+	if (!ufile_ok(f) || off < 0 || len < 0 || off > INT64_MAX - len ||
+	    (flags & ~(UPAGER_SYNC_WAIT | UPAGER_SYNC_INVALIDATE)) != 0)
+		return -EINVAL;
+	return obj_sync(f->obj, off, len, flags);
+}
+
+/*
+ * obj_sync_list: write back every writeable object (uvm_vnp_sync).
+ * => no locks held.  Each object is referenced while it is written, and
+ *    released after, so an orphan that comes clean then persists.
+ */
+static int obj_sync_list(struct upager *pg)
+{
+	struct uobj **v = NULL, *o;
+	size_t n = 0, i, cap = 0;
+	int err = 0, e;
+
+	pthread_mutex_lock(&pg->olock);
+	TAILQ_FOREACH(o, &pg->wlist, wlistq)
+		cap++;
+	if (cap > 0 && (v = calloc(cap, sizeof(*v))) == NULL) {
+		pthread_mutex_unlock(&pg->olock);
+		return -ENOMEM;
+	}
+	TAILQ_FOREACH(o, &pg->wlist, wlistq) {
+		o->refs++;
+		v[n++] = o;
+	}
+	pthread_mutex_unlock(&pg->olock);
+	for (i = 0; i < n; i++)
+		if ((e = obj_sync(v[i], 0, 0, UPAGER_SYNC_WAIT)) != 0 &&
+		    err == 0)
+			err = e;
+	pthread_mutex_lock(&pg->olock);
+	for (i = 0; i < n; i++)
+		obj_rele(pg, v[i]);
+	pthread_mutex_unlock(&pg->olock);
+	free(v);
+	return err;
+}
+
+UPAGER_EXPORT int upager_sync_all(upager_t *pg)
+{
+	if (pg == NULL || pg->magic != UPAGER_MAGIC)
+		return -EINVAL;
+	return obj_sync_list(pg);
+}
+
+/*
+ * obj_closeall: for destroy: close the handles still open, write back
+ * everything, terminate every object.  => no locks held, no other thread
+ * in the pager.  Returns the first error.
+ */
+int obj_closeall(struct upager *pg)
+{
+	struct upager_file *f;
+	struct uobj *o;
+	int err = 0, e, h;
+
+	while ((f = TAILQ_FIRST(&pg->files)) != NULL)
+		if ((e = ufile_close(f)) != 0 && err == 0)
+			err = e;
+	if ((e = obj_sync_list(pg)) != 0 && err == 0)
+		err = e;
+	pthread_mutex_lock(&pg->olock);
+	for (h = 0; h < OBJ_NHASH; h++)
+		while ((o = TAILQ_FIRST(&pg->objhash[h])) != NULL)
+			obj_terminate(pg, o);
+	pthread_mutex_unlock(&pg->olock);
+	return err;
+}
+
+int dbg_check_pager(upager_t *pg)
+{
+	uint64_t pages = 0, n;
+	struct vpage *p;
+	struct uobj *o;
+	int err = 0, h;
+
+	pthread_mutex_lock(&pg->olock);
+	for (h = 0; h < OBJ_NHASH; h++)
+		TAILQ_FOREACH(o, &pg->objhash[h], hashq) {
+			pthread_mutex_lock(&o->lock);
+			if (obj_check(o) != 0)
+				err = -EUCLEAN;
+			pages += o->npages;
+			pthread_mutex_unlock(&o->lock);
+		}
+	pthread_mutex_lock(&pg->pqlock);
+	if (pages != pg->nresident) {
+		fprintf(stderr, "upager check: %lu pages in objects, %lu "
+		    "resident\n", (unsigned long)pages,
+		    (unsigned long)pg->nresident);
+		err = -EUCLEAN;
+	}
+	n = 0;
+	TAILQ_FOREACH(p, &pg->active, pageq)
+		n++;
+	TAILQ_FOREACH(p, &pg->inactive, pageq)
+		n++;
+	if (n != pg->nresident || n != pg->nactive + pg->ninactive ||
+	    pg->nresident > pg->budget_pages) {
+		fprintf(stderr, "upager check: %lu queued, %lu+%lu counted, "
+		    "%lu resident, budget %lu\n", (unsigned long)n,
+		    (unsigned long)pg->nactive, (unsigned long)pg->ninactive,
+		    (unsigned long)pg->nresident,
+		    (unsigned long)pg->budget_pages);
+		err = -EUCLEAN;
+	}
+	pthread_mutex_unlock(&pg->pqlock);
+	pthread_mutex_unlock(&pg->olock);
+	return err;
+}

@@ -1,0 +1,180 @@
+/* pdaemon.c: page queues, the replacement policy and reclaim within the budget */
+#include <errno.h>
+#include <time.h>
+
+#include "upager_int.h"
+
+/*
+ * Pages live on two queues, as in UVM: active (in use) and inactive
+ * (candidates).  The policy is CLOCK, second chance: a use sets
+ * vpage.referenced without any lock; the scan moves a referenced page back
+ * to the active tail and clears the bit, and an unreferenced one onward
+ * (active -> inactive -> freed).  A clean inactive page is freed on the
+ * spot; a dirty one is laundered in a cluster first (putpages).
+ *
+ * Reclaim runs in the thread that needs frames, with no locks held
+ * (pd_wait_free); a page-daemon thread comes with the asynchronous I/O
+ * engine.  All of this file's queue work is under pqlock.
+ */
+
+/* pd_enqueue: a new page goes to the active tail.  => pqlock held. */
+void pd_enqueue(struct upager *pg, struct vpage *p)
+{
+	LOCK_ASSERT_HELD(&pg->pqlock);
+	KASSERT((p->pqflags & (PQ_ACTIVE | PQ_INACTIVE)) == 0);
+	TAILQ_INSERT_TAIL(&pg->active, p, pageq);
+	p->pqflags |= PQ_ACTIVE;
+	pg->nactive++;
+}
+
+/* pd_dequeue: take a page off its queue.  => pqlock held. */
+void pd_dequeue(struct upager *pg, struct vpage *p)
+{
+	LOCK_ASSERT_HELD(&pg->pqlock);
+	if (p->pqflags & PQ_ACTIVE) {
+		TAILQ_REMOVE(&pg->active, p, pageq);
+		pg->nactive--;
+	} else if (p->pqflags & PQ_INACTIVE) {
+		TAILQ_REMOVE(&pg->inactive, p, pageq);
+		pg->ninactive--;
+	}
+	p->pqflags &= ~(PQ_ACTIVE | PQ_INACTIVE);
+}
+
+/* pd_deactivate: move a page to the inactive tail.  => pqlock held. */
+void pd_deactivate(struct upager *pg, struct vpage *p)
+{
+	pd_dequeue(pg, p);
+	__atomic_store_n(&p->referenced, 0, __ATOMIC_RELAXED);
+	TAILQ_INSERT_TAIL(&pg->inactive, p, pageq);
+	p->pqflags |= PQ_INACTIVE;
+	pg->ninactive++;
+}
+
+static void pd_activate(struct upager *pg, struct vpage *p)
+{
+	pd_dequeue(pg, p);
+	TAILQ_INSERT_TAIL(&pg->active, p, pageq);
+	p->pqflags |= PQ_ACTIVE;
+	pg->nactive++;
+}
+
+/*
+ * pd_balance: move the clock hand over the active queue until the inactive
+ * queue holds at least `target` pages or every active page was looked at
+ * twice.
+ * => pqlock held.
+ */
+static void pd_balance(struct upager *pg, uint64_t target)
+{
+	/* twice round: a referenced page gets its second chance first */
+	uint64_t n = 2 * pg->nactive + 1;
+	struct vpage *p;
+
+	while (pg->ninactive < target && n-- > 0 &&
+	    (p = TAILQ_FIRST(&pg->active)) != NULL) {
+		if (__atomic_exchange_n(&p->referenced, 0, __ATOMIC_RELAXED))
+			pd_activate(pg, p);
+		else
+			pd_deactivate(pg, p);
+	}
+}
+
+/*
+ * pd_scan: free up to `target` frames from the inactive queue.
+ * => pqlock held on entry and on return; dropped while laundering.
+ * => returns the number freed; *werr gets the last laundering error and
+ *    *skipped the pages passed over because they were busy or locked.
+ */
+static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
+    uint64_t *skipped)
+{
+	uint64_t freed = 0, budget = 2 * (pg->nactive + pg->ninactive) + 1;
+	struct vpage *p;
+	struct uobj *o;
+
+	while (freed < target && budget-- > 0) {
+		pd_balance(pg, target - freed);
+		if ((p = TAILQ_FIRST(&pg->inactive)) == NULL)
+			break;
+		o = p->obj;
+		if (pthread_mutex_trylock(&o->lock) != 0) {
+			pd_deactivate(pg, p);
+			(*skipped)++;
+			continue;
+		}
+		if ((p->flags & PG_BUSY) || p->wire != 0) {
+			pd_deactivate(pg, p);
+			(*skipped)++;
+		} else if (__atomic_exchange_n(&p->referenced, 0,
+		    __ATOMIC_RELAXED)) {
+			pd_activate(pg, p);
+		} else if (p->flags & PG_CLEAN) {
+			/* pg_free takes pqlock itself */
+			pthread_mutex_unlock(&pg->pqlock);
+			pg_free(o, p);
+			freed++;
+			ST_ADD(pg, reclaimed, 1);
+			pthread_mutex_lock(&pg->pqlock);
+		} else {
+			int nfreed = 0, err;
+
+			pg_busy(p);
+			pthread_mutex_unlock(&pg->pqlock);
+			err = pp_put(o, p, PGO_CLEANIT | PGO_SYNCIO | PGO_FREE,
+			    &nfreed);
+			if (err != 0)
+				*werr = err;
+			freed += (uint64_t)nfreed;
+			ST_ADD(pg, reclaimed, nfreed);
+			pthread_mutex_lock(&pg->pqlock);
+		}
+		pthread_mutex_unlock(&o->lock);
+	}
+	return freed;
+}
+
+/*
+ * pd_wait_free: make `want` frames free, reclaiming in the calling thread.
+ * => no locks held on entry or on return; the caller holds no busy page.
+ * => returns 0; or the laundering error when nothing could be freed
+ *    because write-back failed; or -ENOMEM when every page stays busy or
+ *    wired for long (about ten seconds).
+ */
+int pd_wait_free(struct upager *pg, uint64_t want)
+{
+	/* free a little more than asked, so that reclaim runs in batches */
+	uint64_t slack = MAX(pg->budget_pages / 64, 1);
+	int err = 0, waits = 0;
+
+	want = MIN(want, pg->budget_pages / 2);
+	pthread_mutex_lock(&pg->pqlock);
+	while (pg->budget_pages - pg->nresident < want) {
+		uint64_t skipped = 0, got;
+		int werr = 0;
+
+		got = pd_scan(pg, want + slack -
+		    (pg->budget_pages - pg->nresident), &werr, &skipped);
+		if (got > 0)
+			continue;
+		if (werr != 0 && skipped == 0) {
+			err = werr;
+			break;
+		}
+		if (skipped == 0 || ++waits > 2000) {
+			err = werr != 0 ? werr : -ENOMEM;
+			break;
+		}
+		/* every candidate is busy: wait for someone to free one */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 5 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&pg->freecv, &pg->pqlock, &ts);
+	}
+	pthread_mutex_unlock(&pg->pqlock);
+	return err;
+}

@@ -1,0 +1,216 @@
+/* putpages.c: the write path: clusters, flush flags, retry and error keeping */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "upager_int.h"
+
+#define PP_MAXCLUSTER 1024  /* pages: a 4 MiB write at most */
+
+/* pp_transient: an error that a second try of the same write may cure. */
+static bool pp_transient(int err)
+{
+	return err == -EAGAIN || err == -ENOMEM || err == -EINTR ||
+	    err == -ENOBUFS;
+}
+
+/*
+ * pp_mkcluster: gather the dirty idle pages around p into one run
+ * (uvm_mk_pcluster): back up to half the cluster, then forward.
+ * => object locked; p BUSY (owned by the caller).
+ * => fills pps[0..n) in ascending order, all BUSY and owned by the caller;
+ *    returns n.
+ */
+static int pp_mkcluster(struct uobj *o, struct vpage *p, struct vpage **pps)
+{
+	int maxpages = (int)MIN(o->pg->cluster_pages, PP_MAXCLUSTER);
+	int nback, nfwd;
+
+	nback = (int)MIN((uint64_t)(maxpages - 1) / 2, p->pgno);
+	if (nback > 0)
+		(void)pg_findpages(o, p->pgno - 1, &nback, pps,
+		    UFP_NOWAIT | UFP_NOALLOC | UFP_DIRTYONLY | UFP_BACKWARD);
+	/* findpages filled the tail of pps[0..asked); the count is nback */
+	if (nback > 0) {
+		int asked = (int)MIN((uint64_t)(maxpages - 1) / 2, p->pgno);
+		int i;
+
+		for (i = 0; i < nback; i++)
+			pps[i] = pps[asked - nback + i];
+	}
+	pps[nback] = p;
+	nfwd = maxpages - nback - 1;
+	(void)pg_findpages(o, p->pgno + 1, &nfwd, &pps[nback + 1],
+	    UFP_NOWAIT | UFP_NOALLOC | UFP_DIRTYONLY);
+	return nback + 1 + nfwd;
+}
+
+/*
+ * pp_write: write pages pps[0..n) (consecutive) to the file (gop_write).
+ * => object locked on entry and on return; unlocked during the I/O.
+ * => the pages are BUSY, owned by the caller; the write is clipped to EOF.
+ */
+static int pp_write(struct uobj *o, struct vpage **pps, int n)
+{
+	off_t off = ptoa(pps[0]->pgno), end = ptoa(pps[n - 1]->pgno + 1);
+	int err;
+
+	end = MIN(end, o->size);
+	if (end <= off)
+		return 0;
+	pthread_mutex_unlock(&o->lock);
+	err = store_write(o, off, (size_t)(end - off));
+	pthread_mutex_lock(&o->lock);
+	if (err == 0 && end > o->dsize)
+		o->dsize = end;
+	return err;
+}
+
+static void pp_count_cluster(struct upager *pg, int n)
+{
+	int b = 0;
+
+	while (b < UPAGER_CLUSTER_BUCKETS - 1 && (2 << b) <= n)
+		b++;
+	ST_ADD(pg, cluster_hist[b], 1);
+}
+
+/*
+ * pp_put: write back the cluster around a dirty page (uvm_pager_put).
+ * => object locked on entry and on return (dropped during I/O); pqlock not
+ *    held; p is BUSY, owned by the caller, and is given up here.
+ * => the pages are marked clean before the write, so a page written during
+ *    write-back is dirty again afterwards and not lost.  A cluster that
+ *    fails with a transient error is retried page by page (dropcluster);
+ *    after a hard one (EIO, ENOSPC, ...) no retry.  Pages whose write
+ *    failed are dirty again and the error is kept on the object.
+ * => PGO_FREE: free the pages written, unless wired or referenced since;
+ *    *nfreed gets how many.
+ * => returns 0 or the first error.
+ */
+int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed)
+{
+	struct vpage *pps[PP_MAXCLUSTER];
+	int n, i, err, e;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	KASSERT(p->flags & PG_BUSY);
+	n = pp_mkcluster(o, p, pps);
+	for (i = 0; i < n; i++)
+		pps[i]->flags |= PG_CLEAN;
+	err = pp_write(o, pps, n);
+	if (err == 0) {
+		pp_count_cluster(o->pg, n);
+		if (flags & PGO_FREE)
+			ST_ADD(o->pg, laundered, n);
+	} else if (pp_transient(err)) {
+		/* drop the cluster: each page alone, so that a shortage of
+		 * memory or queue slots costs only the pages it hits */
+		ST_ADD(o->pg, write_errors, 1);
+		err = 0;
+		for (i = 0; i < n; i++) {
+			e = pp_write(o, &pps[i], 1);
+			if (e == 0) {
+				pp_count_cluster(o->pg, 1);
+				continue;
+			}
+			ST_ADD(o->pg, write_errors, 1);
+			pps[i]->flags &= ~PG_CLEAN;
+			if (err == 0)
+				err = e;
+		}
+	} else {
+		/* a hard error: retrying will not cure it; keep it all */
+		ST_ADD(o->pg, write_errors, 1);
+		for (i = 0; i < n; i++)
+			pps[i]->flags &= ~PG_CLEAN;
+	}
+	obj_seterror(o, err);
+	*nfreed = 0;
+	for (i = 0; i < n; i++) {
+		struct vpage *q = pps[i];
+
+		if ((flags & PGO_FREE) && q == p && (q->flags & PG_CLEAN) &&
+		    q->wire == 0 && !(q->flags & PG_WANTED) &&
+		    !__atomic_load_n(&q->referenced, __ATOMIC_RELAXED)) {
+			pg_free(o, q);
+			(*nfreed)++;
+		} else {
+			pg_unbusy(o, q);
+		}
+	}
+	return err;
+}
+
+/*
+ * pp_flush: clean and/or free the pages of [start, end) (genfs_putpages).
+ * => object locked on entry and on return; dropped during I/O and sleeps.
+ * => PGO_CLEANIT: write dirty pages back, clustered; PGO_FREE: free the
+ *    pages (busy or wired ones are marked RELEASED when not cleaning, else
+ *    waited for); PGO_DEACTIVATE: move them to the inactive queue;
+ *    PGO_ALLPAGES: the whole object; PGO_BUSYFAIL: -EDEADLK at a busy
+ *    page instead of waiting.  PGO_SYNCIO: all I/O here is synchronous.
+ * => a busy page is waited for (its owner may be writing it), so when this
+ *    returns every page that was dirty on entry has been written or has
+ *    failed.  Returns 0 or the first error.
+ */
+int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
+{
+	uint64_t key = start;
+	struct vpage *p;
+	int err = 0, e, nfreed;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	KASSERT(flags & (PGO_CLEANIT | PGO_FREE | PGO_DEACTIVATE));
+	if (flags & PGO_ALLPAGES) {
+		key = start = 0;
+		end = UINT64_MAX;
+	}
+	while ((p = rdx_next(&o->idx, &key)) != NULL && key < end) {
+		bool dirty = !(p->flags & PG_CLEAN);
+
+		if ((p->flags & PG_BUSY) ||
+		    ((flags & PGO_FREE) && p->wire != 0)) {
+			if (flags & PGO_BUSYFAIL) {
+				err = -EDEADLK;
+				break;
+			}
+			if ((flags & (PGO_FREE | PGO_CLEANIT)) == PGO_FREE) {
+				/* not cleaning: whoever holds it frees it;
+				 * with SYNCIO, also wait for that, so that no
+				 * write-back of it is still running */
+				p->flags |= PG_RELEASED;
+				if (flags & PGO_SYNCIO) {
+					pg_wait(o, p);
+					continue;
+				}
+				key++;
+				continue;
+			}
+			pg_wait(o, p);
+			continue;
+		}
+		if ((flags & PGO_CLEANIT) && dirty) {
+			pg_busy(p);
+			e = pp_put(o, p, 0, &nfreed);
+			if (e != 0 && err == 0)
+				err = e;
+			/* look at p again: free or deactivate it now */
+			if (e == 0 && (flags & (PGO_FREE | PGO_DEACTIVATE)))
+				continue;
+			key++;
+			continue;
+		}
+		if ((flags & PGO_FREE) && !dirty) {
+			pg_free(o, p);
+		} else if (flags & PGO_DEACTIVATE) {
+			pthread_mutex_lock(&o->pg->pqlock);
+			pd_deactivate(o->pg, p);
+			pthread_mutex_unlock(&o->pg->pqlock);
+		} else if ((flags & PGO_FREE) && !(flags & PGO_CLEANIT)) {
+			/* freeing dirty data on purpose: truncate, terminate */
+			pg_free(o, p);
+		}
+		key++;
+	}
+	return err;
+}

@@ -1,0 +1,256 @@
+/* store.c: the backing store: a file read and written between it and the frames */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sys.h"
+#include "upager_int.h"
+
+/*
+ * I/O goes straight between the file and the frames through the object's
+ * pager map (no bounce buffer).  Reads use the O_DIRECT descriptor when
+ * there is one, so the kernel does not cache the data a second time;
+ * whole-page writes too; a write ending in a partial last page goes through
+ * the buffered descriptor, since O_DIRECT wants whole blocks.  bmap is
+ * SEEK_DATA/SEEK_HOLE; allocation is fallocate.
+ */
+
+/*
+ * store_open: set up the object's descriptors from an open one.
+ * => fd is the object's from now on; an O_DIRECT twin is opened through
+ *    /proc/self/fd unless nodirect, and dropped if the file system says no.
+ */
+int store_open(struct uobj *o, int fd, bool canwrite, bool nodirect)
+{
+	char path[64];
+	int dfd;
+
+	o->fd = fd;
+	o->wfd = canwrite ? fd : -1;
+	o->dfd = -1;
+	o->dfd_write = false;
+	if (nodirect)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	dfd = sys_open(path, (canwrite ? O_RDWR : O_RDONLY) | O_DIRECT |
+	    O_CLOEXEC, 0);
+	if (dfd >= 0) {
+		o->dfd = dfd;
+		o->dfd_write = canwrite;
+	}
+	return 0;
+}
+
+/*
+ * store_upgrade: a writer opened a file the object could only read: keep
+ * the writer's descriptor for writes.  => olock held (one upgrade at most).
+ */
+void store_upgrade(struct uobj *o, int wfd)
+{
+	KASSERT(o->wfd < 0);
+	__atomic_store_n(&o->wfd, wfd, __ATOMIC_RELEASE);
+}
+
+void store_close(struct uobj *o)
+{
+	if (o->dfd >= 0)
+		(void)sys_close(o->dfd);
+	if (o->wfd >= 0 && o->wfd != o->fd)
+		(void)sys_close(o->wfd);
+	if (o->fd >= 0)
+		(void)sys_close(o->fd);
+	o->dfd = o->wfd = o->fd = -1;
+}
+
+/* store_nodirect: the file system refused O_DIRECT I/O: stop using it. */
+static void store_nodirect(struct uobj *o, int dfd)
+{
+	if (__atomic_compare_exchange_n(&o->dfd, &dfd, -1, false,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		(void)sys_close(dfd);
+}
+
+/*
+ * store_bmap: how the file is laid out at off: returns the length of the
+ * run of data (> 0) or of the hole (< 0) there, at most len bytes.
+ * => a run known to be data is remembered (bm_lo/bm_hi): data never turns
+ *    into a hole except by truncation, which forgets it.
+ */
+static off_t store_bmap(struct uobj *o, off_t off, off_t len)
+{
+	off_t lo, hi, d, h;
+
+	pthread_mutex_lock(&o->bmlock);
+	lo = o->bm_lo;
+	hi = o->bm_hi;
+	pthread_mutex_unlock(&o->bmlock);
+	if (off >= lo && off < hi)
+		return MIN(hi - off, len);
+	d = sys_lseek(o->fd, off, SEEK_DATA);
+	if (d == -ENXIO)
+		return -len;        /* nothing but hole up to EOF */
+	if (d < 0)
+		return len;         /* no SEEK_DATA here: read it all */
+	if (d > off)
+		return -MIN(d - off, len);
+	h = sys_lseek(o->fd, off, SEEK_HOLE);
+	if (h <= off)
+		return len;
+	pthread_mutex_lock(&o->bmlock);
+	o->bm_lo = off;
+	o->bm_hi = h;
+	pthread_mutex_unlock(&o->bmlock);
+	return MIN(h - off, len);
+}
+
+/* store_pread: read into the frames at off, through O_DIRECT if we can. */
+static ssize_t store_pread(struct uobj *o, off_t off, size_t len)
+{
+	int dfd = __atomic_load_n(&o->dfd, __ATOMIC_ACQUIRE);
+	ssize_t r;
+
+	if (dfd >= 0) {
+		r = sys_pread_full(dfd, o->win + off, len, off);
+		if (r != -EINVAL)
+			return r;
+		store_nodirect(o, dfd);
+	}
+	return sys_pread_full(o->fd, o->win + off, len, off);
+}
+
+/*
+ * store_read: fill the frames of [off, off + len) (whole pages) from the
+ * file.  Holes, and everything at or past `limit` (the size the pager
+ * knows), read as zeros without I/O; holes[i] is set for each page that
+ * got no data at all.
+ * => no locks held; the pages are BUSY, owned by the caller.
+ */
+int store_read(struct uobj *o, off_t off, size_t len, off_t limit,
+    char *holes)
+{
+	struct upager *pg = o->pg;
+	off_t end = off + (off_t)len, cur = off;
+	ssize_t r;
+	int err = 0;
+
+	while (cur < end) {
+		off_t run, stop;
+
+		if (cur >= limit) {
+			memset(o->win + cur, 0, (size_t)(end - cur));
+			memset(&holes[atop(cur - off)], 1,
+			    (size_t)atop(end - cur));
+			ST_ADD(pg, zero_fills, atop(end - cur));
+			break;
+		}
+		run = store_bmap(o, cur, end - cur);
+		if (run < 0) {
+			/* a hole: whole pages only, data may start mid-page */
+			stop = trunc_page(cur - run);
+			if (stop > cur) {
+				memset(o->win + cur, 0, (size_t)(stop - cur));
+				memset(&holes[atop(cur - off)], 1,
+				    (size_t)atop(stop - cur));
+				ST_ADD(pg, zero_fills, atop(stop - cur));
+				cur = stop;
+				continue;
+			}
+			run = -run;
+		}
+		stop = MIN(round_page(cur + run), end);
+		r = store_pread(o, cur, (size_t)(stop - cur));
+		if (r < 0) {
+			err = (int)r;
+			break;
+		}
+		ST_ADD(pg, read_ios, 1);
+		ST_ADD(pg, bytes_read, r);
+		ST_ADD(pg, pages_in, atop(round_page(r)));
+		/* past the end of the file: zeros, as the kernel would give */
+		if (cur + r < stop)
+			memset(o->win + cur + r, 0, (size_t)(stop - cur - r));
+		cur = stop;
+	}
+	/* bytes of the last page past EOF are zeros, whatever the disk has */
+	if (err == 0 && limit > off && limit < end && (limit & (off_t)PAGE_MASK))
+		memset(o->win + limit, 0, PAGE_SIZE - (size_t)(limit & PAGE_MASK));
+	return err;
+}
+
+/*
+ * store_write: write [off, off + len) of the frames to the file.
+ * => no locks held; the pages are BUSY, owned by the caller; off is page
+ *    aligned, len is cut at EOF by the caller.
+ */
+int store_write(struct uobj *o, off_t off, size_t len)
+{
+	struct upager *pg = o->pg;
+	int dfd = __atomic_load_n(&o->dfd, __ATOMIC_ACQUIRE);
+	int wfd = __atomic_load_n(&o->wfd, __ATOMIC_ACQUIRE);
+	size_t whole = len & ~PAGE_MASK, done = 0;
+	ssize_t r;
+
+	if (wfd < 0)
+		return -EBADF;
+	if (dfd >= 0 && o->dfd_write && whole > 0) {
+		r = sys_pwrite_full(dfd, o->win + off, whole, off);
+		if (r == -EINVAL) {
+			store_nodirect(o, dfd);
+		} else if (r < 0) {
+			return (int)r;
+		} else {
+			done = whole;
+			ST_ADD(pg, write_ios, 1);
+		}
+	}
+	if (done < len) {
+		r = sys_pwrite_full(wfd, o->win + off + done, len - done,
+		    off + (off_t)done);
+		if (r < 0)
+			return (int)r;
+		ST_ADD(pg, write_ios, 1);
+	}
+	ST_ADD(pg, bytes_written, len);
+	ST_ADD(pg, pages_out, atop(round_page((off_t)len)));
+	return 0;
+}
+
+/*
+ * store_alloc: give [off, off + len) blocks on disk without changing the
+ * size (GOP_ALLOC), so that writing the pages later cannot run out of
+ * space.  File systems without fallocate are left to fail at write-back.
+ */
+int store_alloc(struct uobj *o, off_t off, off_t len)
+{
+	int wfd = __atomic_load_n(&o->wfd, __ATOMIC_ACQUIRE);
+	int err;
+
+	if (wfd < 0)
+		return -EBADF;
+	err = sys_fallocate(wfd, FALLOC_FL_KEEP_SIZE, off, len);
+	if (err == -EOPNOTSUPP || err == -ENOSYS)
+		err = 0;
+	return err;
+}
+
+/* store_setsize: set the file's size on disk; forget the bmap cache. */
+int store_setsize(struct uobj *o, off_t size)
+{
+	int wfd = __atomic_load_n(&o->wfd, __ATOMIC_ACQUIRE);
+	int err = wfd < 0 ? -EBADF : sys_ftruncate(wfd, size);
+
+	pthread_mutex_lock(&o->bmlock);
+	o->bm_lo = o->bm_hi = 0;
+	pthread_mutex_unlock(&o->bmlock);
+	return err;
+}
+
+/* store_sync: the file's data on stable storage. */
+int store_sync(struct uobj *o)
+{
+	int wfd = __atomic_load_n(&o->wfd, __ATOMIC_ACQUIRE);
+
+	return sys_fdatasync(wfd >= 0 ? wfd : o->fd);
+}

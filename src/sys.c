@@ -1,0 +1,236 @@
+/* sys.c: the system-call wrapper table, EINTR retry and fault injection */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+/*
+ * One armed fault per kind.  The counters are atomics so that tests may arm
+ * faults while pager threads run; a fault is armed and cleared as a whole
+ * under no lock, which is good enough for tests that arm it between steps.
+ */
+struct sys_slot {
+	struct sys_fault f;
+	int armed;
+	unsigned long seen;   /* calls since armed */
+	unsigned long hits;   /* calls failed since armed */
+	unsigned long calls;  /* calls ever */
+};
+
+static struct sys_slot sys_slots[SYS_NKIND];
+
+void sys_fault_set(enum sys_kind kind, const struct sys_fault *f)
+{
+	struct sys_slot *s = &sys_slots[kind];
+
+	__atomic_store_n(&s->armed, 0, __ATOMIC_SEQ_CST);
+	s->f = *f;
+	__atomic_store_n(&s->seen, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->hits, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->armed, 1, __ATOMIC_SEQ_CST);
+}
+
+void sys_fault_clear(enum sys_kind kind)
+{
+	int k;
+
+	for (k = 0; k < SYS_NKIND; k++)
+		if (kind == SYS_NKIND || (int)kind == k)
+			__atomic_store_n(&sys_slots[k].armed, 0,
+			    __ATOMIC_SEQ_CST);
+}
+
+unsigned long sys_fault_hits(enum sys_kind kind)
+{
+	return __atomic_load_n(&sys_slots[kind].hits, __ATOMIC_SEQ_CST);
+}
+
+unsigned long sys_calls(enum sys_kind kind)
+{
+	return __atomic_load_n(&sys_slots[kind].calls, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * sys_inject: decide the fate of one call of this kind.
+ * => returns 0 to make the call, a negative errno to fail it, or 1 to make
+ *    it a short transfer.
+ */
+static int sys_inject(enum sys_kind kind)
+{
+	struct sys_slot *s = &sys_slots[kind];
+	unsigned long n;
+
+	__atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&s->armed, __ATOMIC_ACQUIRE))
+		return 0;
+	n = __atomic_fetch_add(&s->seen, 1, __ATOMIC_RELAXED);
+	if (n < s->f.skip)
+		return 0;
+	if (s->f.count != 0 && n - s->f.skip >= s->f.count)
+		return 0;
+	__atomic_add_fetch(&s->hits, 1, __ATOMIC_RELAXED);
+	if (s->f.err != 0)
+		return -s->f.err;
+	return s->f.short_io ? 1 : 0;
+}
+
+/*
+ * SYS_CALL(kind, expr): the one place EINTR is retried.  An injected fault
+ * is decided per attempt, so an injected EINTR is retried like a real one.
+ */
+#define SYS_CALL(kind, expr, shortexpr) ({ \
+	long sys_r_; \
+	for (;;) { \
+		int sys_f_ = sys_inject(kind); \
+		if (sys_f_ < 0) { \
+			sys_r_ = sys_f_; \
+		} else { \
+			sys_r_ = sys_f_ == 1 ? (long)(shortexpr) : (long)(expr); \
+			if (sys_r_ < 0) \
+				sys_r_ = -errno; \
+		} \
+		if (sys_r_ != -EINTR) \
+			break; \
+	} \
+	sys_r_; \
+})
+
+/* a short transfer: half, in whole pages where it can be, for O_DIRECT */
+#define HALF(len) ((len) >= 8192 ? ((len) / 2) & ~(size_t)4095 : \
+	(len) > 1 ? (len) / 2 : (len))
+
+int sys_open(const char *path, int flags, mode_t mode)
+{
+	return (int)SYS_CALL(SYS_OPEN, open(path, flags, mode),
+	    open(path, flags, mode));
+}
+
+/* sys_close: never retried on EINTR (the descriptor is gone either way). */
+int sys_close(int fd)
+{
+	int f = sys_inject(SYS_CLOSE);
+
+	if (close(fd) < 0 && errno != EINTR)
+		return -errno;
+	return f < 0 ? f : 0;
+}
+
+int sys_fstat(int fd, struct stat *st)
+{
+	return (int)SYS_CALL(SYS_FSTAT, fstat(fd, st), fstat(fd, st));
+}
+
+ssize_t sys_pread(int fd, void *buf, size_t len, off_t off)
+{
+	return SYS_CALL(SYS_PREAD, pread(fd, buf, len, off),
+	    pread(fd, buf, HALF(len), off));
+}
+
+ssize_t sys_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	return SYS_CALL(SYS_PWRITE, pwrite(fd, buf, len, off),
+	    pwrite(fd, buf, HALF(len), off));
+}
+
+int sys_fallocate(int fd, int mode, off_t off, off_t len)
+{
+	return (int)SYS_CALL(SYS_FALLOCATE, fallocate(fd, mode, off, len),
+	    fallocate(fd, mode, off, len));
+}
+
+int sys_ftruncate(int fd, off_t len)
+{
+	return (int)SYS_CALL(SYS_FTRUNCATE, ftruncate(fd, len),
+	    ftruncate(fd, len));
+}
+
+int sys_fdatasync(int fd)
+{
+	return (int)SYS_CALL(SYS_FDATASYNC, fdatasync(fd), fdatasync(fd));
+}
+
+off_t sys_lseek(int fd, off_t off, int whence)
+{
+	return (off_t)SYS_CALL(SYS_LSEEK, lseek(fd, off, whence),
+	    lseek(fd, off, whence));
+}
+
+int sys_memfd(const char *name)
+{
+	return (int)SYS_CALL(SYS_MEMFD, memfd_create(name, MFD_CLOEXEC),
+	    memfd_create(name, MFD_CLOEXEC));
+}
+
+int sys_memfd_resize(int fd, off_t len)
+{
+	return (int)SYS_CALL(SYS_MEMFD, ftruncate(fd, len), ftruncate(fd, len));
+}
+
+int sys_punch(int fd, off_t off, off_t len)
+{
+	int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+
+	return (int)SYS_CALL(SYS_PUNCH, fallocate(fd, mode, off, len),
+	    fallocate(fd, mode, off, len));
+}
+
+void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
+    int *err)
+{
+	void *p = MAP_FAILED;
+	int f;
+
+	do {
+		f = sys_inject(SYS_MMAP);
+		if (f < 0) {
+			errno = -f;
+			p = MAP_FAILED;
+		} else {
+			p = mmap(addr, len, prot, flags, fd, off);
+		}
+	} while (p == MAP_FAILED && errno == EINTR);
+	*err = p == MAP_FAILED ? -errno : 0;
+	return p;
+}
+
+int sys_munmap(void *addr, size_t len)
+{
+	return (int)SYS_CALL(SYS_MUNMAP, munmap(addr, len), munmap(addr, len));
+}
+
+ssize_t sys_pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < len) {
+		r = sys_pread(fd, (char *)buf + done, len - done,
+		    off + (off_t)done);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t sys_pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < len) {
+		r = sys_pwrite(fd, (const char *)buf + done, len - done,
+		    off + (off_t)done);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -EIO;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}

@@ -1,0 +1,76 @@
+/* sys.h: the system-call wrapper table and its fault injection */
+#ifndef UPAGER_SYS_H
+#define UPAGER_SYS_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/*
+ * Every system call upager makes goes through sys_call(): EINTR is retried
+ * there and nowhere else, results come back as a value >= 0 or a negative
+ * errno, and tests can make any kind of call fail.  Kinds are by role, not
+ * by system call, so that a test can fail file write-back without failing
+ * the frees of memfd frames.
+ */
+enum sys_kind {
+	SYS_OPEN,       /* open/openat of a user's file */
+	SYS_CLOSE,
+	SYS_FSTAT,
+	SYS_PREAD,      /* page-in: file -> frame */
+	SYS_PWRITE,     /* write-back: frame -> file */
+	SYS_FALLOCATE,  /* allocation of file blocks under a write */
+	SYS_FTRUNCATE,  /* size changes of a user's file */
+	SYS_FDATASYNC,
+	SYS_LSEEK,      /* SEEK_DATA / SEEK_HOLE (bmap) */
+	SYS_MEMFD,      /* memfd_create and its ftruncate */
+	SYS_PUNCH,      /* freeing frames: fallocate(PUNCH_HOLE) on a memfd */
+	SYS_MMAP,
+	SYS_MUNMAP,
+	SYS_NKIND
+};
+
+/*
+ * A fault: after `skip` more calls of the kind pass, the next `count`
+ * calls (0: every call until cleared) fail with `err`; or, if `err` is 0
+ * and `short_io` is set, read/write calls move only half their bytes
+ * (at least one).
+ */
+struct sys_fault {
+	int err;
+	int short_io;
+	unsigned long skip;
+	unsigned long count;
+};
+
+/* sys_fault_set: arm a fault for one kind (replaces any earlier one). */
+void sys_fault_set(enum sys_kind kind, const struct sys_fault *f);
+/* sys_fault_clear: disarm one kind; SYS_NKIND disarms all. */
+void sys_fault_clear(enum sys_kind kind);
+/* sys_fault_hits: how many calls of this kind the fault has failed. */
+unsigned long sys_fault_hits(enum sys_kind kind);
+/* sys_calls: how many calls of this kind were made (failed ones too). */
+unsigned long sys_calls(enum sys_kind kind);
+
+int sys_open(const char *path, int flags, mode_t mode);
+int sys_close(int fd);
+int sys_fstat(int fd, struct stat *st);
+ssize_t sys_pread(int fd, void *buf, size_t len, off_t off);
+ssize_t sys_pwrite(int fd, const void *buf, size_t len, off_t off);
+int sys_fallocate(int fd, int mode, off_t off, off_t len);
+int sys_ftruncate(int fd, off_t len);
+int sys_fdatasync(int fd);
+off_t sys_lseek(int fd, off_t off, int whence);
+int sys_memfd(const char *name);
+int sys_memfd_resize(int fd, off_t len);
+int sys_punch(int fd, off_t off, off_t len);
+void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
+    int *err);
+int sys_munmap(void *addr, size_t len);
+
+/* sys_pread_full/sys_pwrite_full: loop over short transfers; a read stops
+ * at EOF and returns the bytes moved. */
+ssize_t sys_pread_full(int fd, void *buf, size_t len, off_t off);
+ssize_t sys_pwrite_full(int fd, const void *buf, size_t len, off_t off);
+
+#endif /* UPAGER_SYS_H */

@@ -1,0 +1,133 @@
+/* upager.c: the pager as a whole: create, destroy, stats, messages */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "upager_int.h"
+
+#define DEF_BUDGET ((size_t)256 << 20)
+#define DEF_CLUSTER ((size_t)64 << 10)
+#define DEF_READAHEAD ((size_t)1 << 20)
+#define DEF_SYNCER_MS 30000u
+#define MIN_BUDGET_PAGES 64
+
+UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
+    upager_t **out)
+{
+	struct upager *pg;
+	int err, h;
+
+	if (cfg == NULL || out == NULL || (cfg->flags & ~UPAGER_NODIRECT) ||
+	    (cfg->cluster & PAGE_MASK) || (cfg->readahead & PAGE_MASK) ||
+	    sysconf(_SC_PAGESIZE) != (long)PAGE_SIZE)
+		return -EINVAL;
+	if (cfg->budget != 0 && cfg->budget / PAGE_SIZE < MIN_BUDGET_PAGES)
+		return -EINVAL;
+	if ((pg = calloc(1, sizeof(*pg))) == NULL)
+		return -ENOMEM;
+	pg->cfg = *cfg;
+	if (pg->cfg.budget == 0)
+		pg->cfg.budget = DEF_BUDGET;
+	if (pg->cfg.cluster == 0)
+		pg->cfg.cluster = DEF_CLUSTER;
+	if (pg->cfg.readahead == 0)
+		pg->cfg.readahead = DEF_READAHEAD;
+	if (pg->cfg.syncer_delay_ms == 0)
+		pg->cfg.syncer_delay_ms = DEF_SYNCER_MS;
+	pg->budget_pages = pg->cfg.budget / PAGE_SIZE;
+	pg->cluster_pages = (uint32_t)MIN(pg->cfg.cluster / PAGE_SIZE,
+	    pg->budget_pages / 4);
+	pg->ra_max = (uint32_t)MIN(pg->cfg.readahead / PAGE_SIZE,
+	    pg->budget_pages / 4);
+	/* one step of pread/pwrite holds at most a quarter of the frames,
+	 * so that a few threads at once always find room */
+	pg->ubc_pages = (int)MIN((uint64_t)UBC_MAXPAGES, pg->budget_pages / 4);
+	if ((err = pg_init(pg)) != 0) {
+		free(pg);
+		return err;
+	}
+	pthread_mutex_init(&pg->olock, NULL);
+	pthread_mutex_init(&pg->pqlock, NULL);
+	pthread_cond_init(&pg->freecv, NULL);
+	for (h = 0; h < OBJ_NHASH; h++)
+		TAILQ_INIT(&pg->objhash[h]);
+	TAILQ_INIT(&pg->wlist);
+	TAILQ_INIT(&pg->persist);
+	TAILQ_INIT(&pg->files);
+	pg->st.budget_pages = pg->budget_pages;
+	pg->st.page_size = PAGE_SIZE;
+	pg->magic = UPAGER_MAGIC;
+	*out = pg;
+	return 0;
+}
+
+UPAGER_EXPORT int upager_destroy(upager_t *pg)
+{
+	int err;
+
+	if (pg == NULL || pg->magic != UPAGER_MAGIC)
+		return -EINVAL;
+	err = obj_closeall(pg);
+	pg->magic = 0;
+	pthread_mutex_destroy(&pg->olock);
+	pthread_mutex_destroy(&pg->pqlock);
+	pthread_cond_destroy(&pg->freecv);
+	pg_fini(pg);
+	free(pg);
+	return err;
+}
+
+UPAGER_EXPORT int upager_stats(upager_t *pg, struct upager_stats *st)
+{
+	size_t i, n = sizeof(*st) / sizeof(uint64_t);
+	const uint64_t *src;
+	uint64_t *dst;
+
+	if (pg == NULL || pg->magic != UPAGER_MAGIC || st == NULL)
+		return -EINVAL;
+	src = (const uint64_t *)&pg->st;
+	dst = (uint64_t *)st;
+	for (i = 0; i < n; i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	pthread_mutex_lock(&pg->pqlock);
+	st->resident = pg->nresident;
+	st->peak_resident = pg->st.peak_resident;
+	pthread_mutex_unlock(&pg->pqlock);
+	return 0;
+}
+
+UPAGER_EXPORT const char *upager_strerror(int err)
+{
+	static const char *const msgs[] = {
+		[0] = "success",
+		[EPERM] = "operation not permitted",
+		[ENOENT] = "no such file or directory",
+		[EINTR] = "interrupted",
+		[EIO] = "input/output error",
+		[EBADF] = "file not open for this access",
+		[EAGAIN] = "resource temporarily unavailable",
+		[ENOMEM] = "out of memory",
+		[EACCES] = "permission denied",
+		[EEXIST] = "file exists",
+		[ENODEV] = "not a regular file",
+		[EISDIR] = "is a directory",
+		[EINVAL] = "invalid argument",
+		[ENFILE] = "too many open files in system",
+		[EMFILE] = "too many open files",
+		[EFBIG] = "file too large",
+		[ENOSPC] = "no space left on device",
+		[EROFS] = "read-only file system",
+		[EDEADLK] = "page busy",
+		[ENAMETOOLONG] = "file name too long",
+		[ELOOP] = "too many levels of symbolic links",
+		[EDQUOT] = "disk quota exceeded",
+		[EUCLEAN] = "internal check failed",
+	};
+	int e = err < 0 ? -err : err;
+
+	if (e >= 0 && (size_t)e < sizeof(msgs) / sizeof(msgs[0]) &&
+	    msgs[e] != NULL)
+		return msgs[e];
+	return "unknown error";
+}

@@ -1,0 +1,274 @@
+/* upager_int.h: the internal interfaces shared by upager's subsystems */
+#ifndef UPAGER_INT_H
+#define UPAGER_INT_H
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "upager.h"
+#include "radix.h"
+
+#define UPAGER_EXPORT __attribute__((visibility("default")))
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE ((size_t)1 << PAGE_SHIFT)
+#define PAGE_MASK (PAGE_SIZE - 1)
+#define trunc_page(x) ((x) & ~(off_t)PAGE_MASK)
+#define round_page(x) (((x) + (off_t)PAGE_MASK) & ~(off_t)PAGE_MASK)
+#define atop(x) ((uint64_t)(x) >> PAGE_SHIFT)
+#define ptoa(x) ((off_t)(x) << PAGE_SHIFT)
+
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/*
+ * Lock order (the one place it is written):
+ *
+ *	uobj.iolock  ->  upager.olock  ->  uobj.lock  ->  upager.pqlock
+ *	                                   uobj.lock  ->  wait-queue mutex
+ *
+ * iolock (rwlock) orders pwrite/truncate (exclusive) against pread
+ * (shared) on one file.  olock guards the object table, the lists and the
+ * reference counts.  The object lock guards the object's page index, its
+ * pages' flags and wire counts, its size and its error.  pqlock guards the
+ * page queues, the free list and the resident count.  The page daemon holds
+ * pqlock and goes against the order only with pthread_mutex_trylock on an
+ * object lock.  A thread sleeps on a busy page only while holding no busy
+ * page of its own, and takes busy pages of one object in ascending order.
+ */
+
+/* Page flags (vpage.flags), under the object lock; meanings as in UVM. */
+#define PG_BUSY     0x0001  /* owned by one thread: I/O or a getpages caller */
+#define PG_WANTED   0x0002  /* someone sleeps on it: wake when unbusied */
+#define PG_RELEASED 0x0004  /* free it when it is unbusied and unwired */
+#define PG_FAKE     0x0008  /* allocated, data not valid yet */
+#define PG_CLEAN    0x0010  /* data equals the file's */
+#define PG_CLEANCHK 0x0020  /* clean, but mappings may have written it */
+#define PG_RDONLY   0x0040  /* a hole: writing needs blocks allocated first */
+#define PG_RAHEAD   0x0080  /* read ahead and not used yet (stats only) */
+
+/* Queue flags (vpage.pqflags), under pqlock. */
+#define PQ_ACTIVE   0x01
+#define PQ_INACTIVE 0x02
+#define PQ_FREE     0x04
+
+/* getpages/putpages flags, as in UVM. */
+#define PGO_CLEANIT    0x001  /* write dirty pages back */
+#define PGO_SYNCIO     0x002  /* wait for the I/O (all I/O is synchronous for now) */
+#define PGO_DEACTIVATE 0x004  /* move the pages to the inactive queue */
+#define PGO_FREE       0x008  /* free the pages once clean */
+#define PGO_ALLPAGES   0x010  /* the whole object, whatever the range */
+#define PGO_BUSYFAIL   0x020  /* fail with -EDEADLK rather than wait on busy */
+#define PGO_OVERWRITE  0x040  /* caller overwrites whole pages: skip the read */
+#define PGO_PASTEOF    0x080  /* pages may lie past EOF (an extending write) */
+#define PGO_NOWAIT     0x100  /* never sleep for frames or busy pages */
+
+/* uvn_findpages flags */
+#define UFP_ALL      0x00  /* wait for busy pages, allocate missing ones */
+#define UFP_NOWAIT   0x01  /* stop at a busy page */
+#define UFP_NOALLOC  0x02  /* stop at a missing page */
+#define UFP_DIRTYONLY 0x04 /* stop at a clean page */
+#define UFP_BACKWARD 0x08  /* walk towards lower offsets */
+
+/* access types for getpages */
+#define VM_PROT_READ  0x1
+#define VM_PROT_WRITE 0x2
+
+/* Object flags (uobj.flags), under olock. */
+#define UVN_WRITEABLE 0x01  /* on the writeable list: sync_all visits it */
+#define UVN_PERSIST   0x02  /* no references, clean, kept for reuse */
+#define UVN_DYING     0x04  /* being terminated: attach must not find it */
+
+struct upager;
+struct uobj;
+
+/* A frame of "physical memory" and what the pager knows of it. */
+struct vpage {
+	TAILQ_ENTRY(vpage) pageq;  /* active, inactive or free queue (pqlock) */
+	struct uobj *obj;          /* owner, NULL when free */
+	uint64_t pgno;             /* page number in the object */
+	uint16_t flags;            /* PG_* (object lock) */
+	uint8_t pqflags;           /* PQ_* (pqlock) */
+	uint8_t referenced;        /* used since the daemon last looked (atomic) */
+	uint32_t wire;             /* readers copying out of it (object lock) */
+	uint32_t version;          /* bumped at each free, to detect reuse */
+#ifdef UPAGER_DEBUG
+	pthread_t owner;           /* who set PG_BUSY */
+#endif
+};
+TAILQ_HEAD(pglist, vpage);
+
+/* An earlier pager map of an object, kept mapped until the object dies. */
+struct uwin {
+	struct uwin *next;
+	char *base;
+	size_t len;
+};
+
+/* A VM object: one per file (device, inode), the vnode pager's uvn. */
+struct uobj {
+	pthread_mutex_t lock;      /* see the lock order above */
+	pthread_rwlock_t iolock;
+	struct upager *pg;
+	dev_t dev;
+	ino_t ino;
+	int fd;                    /* the file, for reading (O_RDWR if it could) */
+	int wfd;                   /* for writing: fd, a writer's, or -1 (atomic) */
+	int dfd;                   /* the file O_DIRECT, or -1 (atomic) */
+	bool dfd_write;            /* dfd is open for writing too */
+	pthread_mutex_t bmlock;    /* bm_lo, bm_hi */
+	int memfd;                 /* the frames: page at file offset X is here at X */
+	char *win;                 /* the pager map: memfd mapped [0, winlen) */
+	size_t winlen;
+	struct uwin *oldwin;
+	off_t size;                /* the file size: always the truth for callers */
+	off_t dsize;               /* the size of the file on disk, as last set */
+	bool sizepend;             /* dsize must be set to size at the next sync */
+	off_t bm_lo, bm_hi;        /* a range known to be allocated (bmap cache) */
+	uint64_t npages;           /* resident pages */
+	struct radix idx;          /* pgno -> struct vpage */
+	int error;                 /* write-back error to report once, or 0 */
+	size_t blksize;
+
+	/* under olock: */
+	int refs;                  /* handles */
+	unsigned flags;            /* UVN_* */
+	struct timespec mtime;     /* of the file as last seen (persist checks) */
+	off_t seen_size;
+	TAILQ_ENTRY(uobj) hashq;   /* the object table */
+	TAILQ_ENTRY(uobj) wlistq;  /* the writeable list (UVN_WRITEABLE) */
+	TAILQ_ENTRY(uobj) persistq;/* persisting objects, oldest first */
+};
+TAILQ_HEAD(uobjlist, uobj);
+
+#define UPAGER_MAGIC 0x75706772u  /* "upgr" */
+#define UFILE_MAGIC  0x7566696cu  /* "ufil" */
+
+/* An open file handle: an object reference plus per-open read-ahead. */
+struct upager_file {
+	unsigned magic;
+	struct upager *pg;
+	struct uobj *obj;
+	int acc;                   /* O_RDONLY, O_WRONLY or O_RDWR */
+	off_t ra_next;             /* where a sequential read goes next (atomic) */
+	uint32_t ra_win;           /* current read-ahead window, pages (atomic) */
+	TAILQ_ENTRY(upager_file) fileq;
+};
+TAILQ_HEAD(ufilelist, upager_file);
+
+#define UBC_MAXPAGES 256  /* pages one ubc step (and one getpages) covers */
+
+#define PG_NWAITQ 64
+struct pgwaitq {
+	pthread_mutex_t m;
+	pthread_cond_t cv;
+	uint64_t seq;
+};
+
+#define OBJ_NHASH 64
+#define PERSIST_MAX 32  /* persisting objects kept; older ones terminated */
+
+struct upager {
+	unsigned magic;
+	struct upager_config cfg;
+	uint64_t budget_pages;
+	uint32_t cluster_pages;
+	uint32_t ra_max;           /* read-ahead window limit, pages */
+	int ubc_pages;             /* pages one pread/pwrite step holds */
+
+	pthread_mutex_t olock;
+	struct uobjlist objhash[OBJ_NHASH];
+	struct uobjlist wlist;     /* writeable objects (uvn_wlist) */
+	struct uobjlist persist;   /* persisting objects, oldest first */
+	int npersist;
+	struct ufilelist files;    /* open handles, closed by destroy */
+
+	pthread_mutex_t pqlock;
+	pthread_cond_t freecv;     /* frames were freed (pqlock) */
+	struct pglist active;
+	struct pglist inactive;
+	struct pglist freeq;
+	uint64_t nresident;
+	uint64_t nactive, ninactive;
+	uint64_t nbusy_io;         /* pages busy for I/O: reclaim will free them */
+	struct vpage *pages;       /* budget_pages frames' descriptors */
+
+	struct pgwaitq waitq[PG_NWAITQ];
+	struct upager_stats st;    /* counters: updated with ST_ADD */
+};
+
+#define ST_ADD(pg, field, n) \
+	__atomic_add_fetch(&(pg)->st.field, (uint64_t)(n), __ATOMIC_RELAXED)
+
+#ifdef UPAGER_DEBUG
+#define LOCK_ASSERT_HELD(m) assert(pthread_mutex_trylock(m) == EBUSY)
+#define KASSERT(x) assert(x)
+#else
+#define LOCK_ASSERT_HELD(m) do { } while (0)
+#define KASSERT(x) do { } while (0)
+#endif
+
+/* page.c */
+int pg_init(struct upager *pg);
+void pg_fini(struct upager *pg);
+struct vpage *pg_lookup(struct uobj *o, uint64_t pgno);
+struct vpage *pg_alloc(struct uobj *o, uint64_t pgno, int *err);
+void pg_free(struct uobj *o, struct vpage *p);
+void pg_busy(struct vpage *p);
+void pg_unbusy(struct uobj *o, struct vpage *p);
+void pg_wait(struct uobj *o, struct vpage *p);
+void pg_wakeup(struct uobj *o, struct vpage *p);
+void pg_unwire(struct uobj *o, struct vpage *p);
+void pg_reference(struct vpage *p);
+int pg_findpages(struct uobj *o, uint64_t pgno, int *npages,
+    struct vpage **pps, int flags);
+void pg_release(struct uobj *o, struct vpage **pps, int npages);
+int obj_check(struct uobj *o);
+
+/* pdaemon.c */
+void pd_enqueue(struct upager *pg, struct vpage *p);
+void pd_dequeue(struct upager *pg, struct vpage *p);
+void pd_deactivate(struct upager *pg, struct vpage *p);
+int pd_wait_free(struct upager *pg, uint64_t want);
+
+/* getpages.c */
+int gp_getpages(struct uobj *o, uint64_t pgno, int *npages,
+    struct vpage **pps, int access, int flags, int rapages);
+
+/* putpages.c */
+int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags);
+int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed);
+
+/* store.c */
+int store_open(struct uobj *o, int fd, bool canwrite, bool nodirect);
+void store_upgrade(struct uobj *o, int wfd);
+void store_close(struct uobj *o);
+int store_read(struct uobj *o, off_t off, size_t len, off_t limit,
+    char *holes);
+int store_write(struct uobj *o, off_t off, size_t len);
+int store_alloc(struct uobj *o, off_t off, off_t len);
+int store_setsize(struct uobj *o, off_t size);
+int store_sync(struct uobj *o);
+
+/* object.c */
+int obj_window(struct uobj *o, off_t end);
+void obj_setsize(struct uobj *o, off_t nsize);
+int obj_sync(struct uobj *o, off_t off, off_t len, int flags);
+void obj_seterror(struct uobj *o, int err);
+int obj_closeall(struct upager *pg);
+
+/* ubc.c */
+ssize_t ubc_read(struct upager_file *f, void *buf, size_t len, off_t off);
+ssize_t ubc_write(struct upager_file *f, const void *buf, size_t len,
+    off_t off);
+
+static inline char *pg_addr(struct uobj *o, struct vpage *p)
+{
+	return o->win + ptoa(p->pgno);
+}
+
+#endif /* UPAGER_INT_H */

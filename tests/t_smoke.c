@@ -1,0 +1,55 @@
+/* t_smoke.c: one of each call, the first thing to break when the core does */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "debug.h"
+#include "upager.h"
+
+int main(void)
+{
+	struct upager_config cfg = { .budget = 1 << 20 };
+	struct upager_stats st;
+	char path[512], buf[10000], out[10000];
+	upager_t *pg;
+	upager_file_t *f;
+	int i, fd;
+
+	snprintf(path, sizeof(path), "%s/smoke", test_dir());
+	for (i = 0; i < (int)sizeof(buf); i++)
+		buf[i] = (char)(i * 7 + 1);
+	CHECK_OK(upager_create(&cfg, &pg));
+	CHECK_OK(upager_open(pg, path, O_RDWR | O_CREAT, 0644, &f));
+	CHECK_EQ(upager_size(f), 0);
+	CHECK_EQ(upager_pwrite(f, buf, sizeof(buf), 5000), sizeof(buf));
+	CHECK_EQ(upager_size(f), 15000);
+	CHECK_EQ(upager_pread(f, out, sizeof(out), 5000), sizeof(out));
+	CHECK_MEM(out, buf, sizeof(buf));
+	CHECK_EQ(upager_pread(f, out, 100, 0), 100);
+	for (i = 0; i < 100; i++)
+		CHECK_EQ(out[i], 0);
+	CHECK_OK(upager_sync(f, 0, 0, UPAGER_SYNC_WAIT));
+	CHECK_OK(dbg_check_pager(pg));
+	/* on disk */
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(pread(fd, out, sizeof(out), 5000), sizeof(out));
+	CHECK_MEM(out, buf, sizeof(buf));
+	close(fd);
+	CHECK_OK(upager_truncate(f, 6000));
+	CHECK_EQ(upager_pread(f, out, sizeof(out), 5000), 1000);
+	CHECK_OK(upager_truncate(f, 9000));
+	CHECK_EQ(upager_pread(f, out, sizeof(out), 5000), 4000);
+	CHECK_MEM(out, buf, 1000);
+	for (i = 1000; i < 4000; i++)
+		CHECK_EQ(out[i], 0);
+	CHECK_OK(dbg_check_pager(pg));
+	CHECK_OK(upager_stats(pg, &st));
+	CHECK(st.resident > 0 && st.resident <= st.budget_pages);
+	CHECK_OK(upager_close(f));
+	CHECK_OK(upager_destroy(pg));
+	unlink(path);
+	rmdir(test_dir());
+	printf("t_smoke: ok\n");
+	return 0;
+}
