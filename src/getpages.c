@@ -27,28 +27,29 @@ static int gp_readahead(struct uobj *o, uint64_t pgno, int want,
 }
 
 /*
- * gp_fill: read the FAKE pages among pps[0..n) from the file.
- * => object unlocked (the pages are BUSY, owned by the caller, so their
- *    frames are ours to write).  `limit` is the file size when the pages
- *    were taken: nothing at or past it is read, it reads as zeros.
+ * gp_fill: read the pages among pps[0..n) marked in fill[] from the file.
+ * => object unlocked: the pages are BUSY, owned by the caller, so their
+ *    frames are ours to write; fill[] (which were FAKE) was taken under
+ *    the lock, as flags may not be read without it.  `limit` is the file
+ *    size when the pages were taken: nothing at or past it is read.
  * => holes[i] is set for pages that were holes (no I/O was done).
  * => returns 0 or the first read error.
  */
-static int gp_fill(struct uobj *o, struct vpage **pps, int n, off_t limit,
-    char *holes)
+static int gp_fill(struct uobj *o, struct vpage **pps, int n,
+    const char *fill, off_t limit, char *holes)
 {
 	int i = 0, j, err = 0;
 
 	while (i < n) {
-		if (!(pps[i]->flags & PG_FAKE)) {
+		if (!fill[i]) {
 			i++;
 			continue;
 		}
-		for (j = i + 1; j < n && (pps[j]->flags & PG_FAKE) &&
+		for (j = i + 1; j < n && fill[j] &&
 		    pps[j]->pgno == pps[j - 1]->pgno + 1; j++)
 			;
-		err = store_read(o, ptoa(pps[i]->pgno), ptoa(j - i), limit,
-		    &holes[i]);
+		err = store_read(o, ptoa(pps[i]->pgno), (size_t)ptoa(j - i),
+		    limit, &holes[i]);
 		if (err != 0)
 			break;
 		i = j;
@@ -81,7 +82,7 @@ int gp_getpages(struct uobj *o, uint64_t pgno, int *npages,
 	struct upager *pg = o->pg;
 	bool write = (access & VM_PROT_WRITE) != 0;
 	struct vpage *rapps[GP_MAXRA];
-	char holes[UBC_MAXPAGES + GP_MAXRA];
+	char holes[UBC_MAXPAGES + GP_MAXRA], fill[UBC_MAXPAGES + GP_MAXRA];
 	int n, got, i, nra = 0, err = 0;
 	bool needio, needalloc;
 	off_t memeof, limit;
@@ -142,10 +143,13 @@ retry:
 		    rapps);
 	limit = o->size;
 	memset(holes, 0, (size_t)(n + nra));
+	for (i = 0; i < n; i++)
+		fill[i] = (pps[i]->flags & PG_FAKE) != 0;
+	memset(&fill[n], 1, (size_t)nra);
 	pthread_mutex_unlock(&o->lock);
-	err = gp_fill(o, pps, n, limit, holes);
+	err = gp_fill(o, pps, n, fill, limit, holes);
 	if (err == 0 && nra > 0)
-		err = gp_fill(o, rapps, nra, limit, &holes[n]);
+		err = gp_fill(o, rapps, nra, &fill[n], limit, &holes[n]);
 	pthread_mutex_lock(&o->lock);
 	if (err != 0) {
 		/* FAKE pages are freed as they are unbusied: nothing bad stays */

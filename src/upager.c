@@ -124,9 +124,10 @@ UPAGER_EXPORT const char *upager_strerror(int err)
 		[EDQUOT] = "disk quota exceeded",
 		[EUCLEAN] = "internal check failed",
 	};
-	int e = err < 0 ? -err : err;
+	/* in unsigned arithmetic, so that INT_MIN has a magnitude too */
+	unsigned e = err < 0 ? 0u - (unsigned)err : (unsigned)err;
 
-	if (e >= 0 && (size_t)e < sizeof(msgs) / sizeof(msgs[0]) &&
+	if (e < sizeof(msgs) / sizeof(msgs[0]) &&
 	    msgs[e] != NULL)
 		return msgs[e];
 	return "unknown error";
