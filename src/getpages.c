@@ -81,7 +81,7 @@ int gp_getpages(struct uobj *o, uint64_t pgno, int *npages,
 {
 	struct upager *pg = o->pg;
 	bool write = (access & VM_PROT_WRITE) != 0;
-	struct vpage *rapps[GP_MAXRA];
+	struct vpage *all[UBC_MAXPAGES + GP_MAXRA];
 	char holes[UBC_MAXPAGES + GP_MAXRA], fill[UBC_MAXPAGES + GP_MAXRA];
 	int n, got, i, nra = 0, err = 0;
 	bool needio, needalloc;
@@ -137,29 +137,28 @@ retry:
 		goto alloc;
 	}
 
-	/* the I/O pass: one read per run of missing pages, plus read-ahead */
+	/* the I/O pass: one read per run of missing pages, read-ahead
+	 * included, so a sequential miss costs one read */
+	memcpy(all, pps, (size_t)n * sizeof(*all));
 	if (!write && rapages > 0)
 		nra = gp_readahead(o, pgno + (uint64_t)n, MIN(rapages, GP_MAXRA),
-		    rapps);
+		    &all[n]);
 	limit = o->size;
 	memset(holes, 0, (size_t)(n + nra));
 	for (i = 0; i < n; i++)
 		fill[i] = (pps[i]->flags & PG_FAKE) != 0;
 	memset(&fill[n], 1, (size_t)nra);
 	pthread_mutex_unlock(&o->lock);
-	err = gp_fill(o, pps, n, fill, limit, holes);
-	if (err == 0 && nra > 0)
-		err = gp_fill(o, rapps, nra, &fill[n], limit, &holes[n]);
+	err = gp_fill(o, all, n + nra, fill, limit, holes);
 	pthread_mutex_lock(&o->lock);
 	if (err != 0) {
 		/* FAKE pages are freed as they are unbusied: nothing bad stays */
 		ST_ADD(pg, read_errors, 1);
-		pg_release(o, rapps, nra);
-		pg_release(o, pps, n);
+		pg_release(o, all, n + nra);
 		return err;
 	}
 	for (i = 0; i < n + nra; i++) {
-		struct vpage *p = i < n ? pps[i] : rapps[i - n];
+		struct vpage *p = all[i];
 
 		if (!(p->flags & PG_FAKE))
 			continue;

@@ -115,38 +115,58 @@ struct vpage *pg_alloc(struct uobj *o, uint64_t pgno, int *err)
 }
 
 /*
- * pg_free: give a page's frame back.
- * => object locked; the page neither busy (unless the caller owns it) nor
- *    wired.  The frame is punched out of the memfd before the page leaves
- *    the index, so that no new page at that offset can be filled first.
+ * pg_freerun: give the frames of pages pps[0..n) back; consecutive pages
+ * cost one punch between them (a clustered free).
+ * => object locked, pqlock not held; the pages idle, or BUSY owned by the
+ *    caller, and not wired.  The frames are punched out of the memfd before
+ *    the pages leave the index, so no new page at those offsets can be
+ *    filled first and then punched.
  */
-void pg_free(struct uobj *o, struct vpage *p)
+void pg_freerun(struct uobj *o, struct vpage **pps, int n)
 {
 	struct upager *pg = o->pg;
+	int i, j;
 
 	LOCK_ASSERT_HELD(&o->lock);
-	KASSERT(p->obj == o && p->wire == 0);
-	if (p->flags & PG_WANTED)
-		pg_wakeup(o, p);
-	/*
-	 * A failed punch leaves the data in the memfd; the frame is still
-	 * reused, and whoever reuses it overwrites or zeroes it.
-	 */
-	(void)sys_punch(o->memfd, ptoa(p->pgno), PAGE_SIZE);
-	if (p->flags & PG_RAHEAD)
-		ST_ADD(pg, ra_wasted, 1);
-	rdx_remove(&o->idx, p->pgno);
-	o->npages--;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && pps[j]->pgno == pps[j - 1]->pgno + 1;
+		    j++)
+			;
+		/* a failed punch leaves data in the frames; whoever gets
+		 * the offsets again overwrites or zeroes them */
+		(void)sys_punch(o->memfd, ptoa(pps[i]->pgno), ptoa(j - i));
+	}
+	for (i = 0; i < n; i++) {
+		struct vpage *p = pps[i];
+
+		KASSERT(p->obj == o && p->wire == 0);
+		if (p->flags & PG_WANTED)
+			pg_wakeup(o, p);
+		if (p->flags & PG_RAHEAD)
+			ST_ADD(pg, ra_wasted, 1);
+		rdx_remove(&o->idx, p->pgno);
+		o->npages--;
+	}
 	pthread_mutex_lock(&pg->pqlock);
-	pd_dequeue(pg, p);
-	p->obj = NULL;
-	p->flags = 0;
-	p->version++;
-	p->pqflags = PQ_FREE;
-	TAILQ_INSERT_TAIL(&pg->freeq, p, pageq);
-	pg->nresident--;
+	for (i = 0; i < n; i++) {
+		struct vpage *p = pps[i];
+
+		pd_dequeue(pg, p);
+		p->obj = NULL;
+		p->flags = 0;
+		p->version++;
+		p->pqflags = PQ_FREE;
+		TAILQ_INSERT_TAIL(&pg->freeq, p, pageq);
+	}
+	pg->nresident -= (uint64_t)n;
 	pthread_cond_broadcast(&pg->freecv);
 	pthread_mutex_unlock(&pg->pqlock);
+}
+
+/* pg_free: give one page's frame back, as pg_freerun. */
+void pg_free(struct uobj *o, struct vpage *p)
+{
+	pg_freerun(o, &p, 1);
 }
 
 /* pg_busy: take ownership of an idle page.  => object locked. */

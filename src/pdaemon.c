@@ -80,6 +80,31 @@ static void pd_balance(struct upager *pg, uint64_t target)
 	}
 }
 
+#define PD_MAXRUN 64
+
+/*
+ * pd_coldrun: p, a clean idle inactive page, and the pages after it that
+ * are as cold (clean, idle, unwired, unreferenced, inactive), up to max:
+ * freed together they cost one punch.  A sequential scan leaves long runs.
+ * => object and pqlock held.  The pages are made BUSY, owned by the caller.
+ */
+static int pd_coldrun(struct uobj *o, struct vpage *p, struct vpage **run,
+    int max)
+{
+	int n = 0;
+
+	do {
+		pg_busy(p);
+		run[n++] = p;
+		if (n >= max)
+			break;
+		p = pg_lookup(o, p->pgno + 1);
+	} while (p != NULL && (p->flags & (PG_CLEAN | PG_BUSY)) == PG_CLEAN &&
+	    p->wire == 0 && (p->pqflags & PQ_INACTIVE) &&
+	    !__atomic_load_n(&p->referenced, __ATOMIC_RELAXED));
+	return n;
+}
+
 /*
  * pd_scan: free up to `target` frames from the inactive queue.
  * => pqlock held on entry and on return; dropped while laundering.
@@ -110,11 +135,15 @@ static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
 		    __ATOMIC_RELAXED)) {
 			pd_activate(pg, p);
 		} else if (p->flags & PG_CLEAN) {
-			/* pg_free takes pqlock itself */
+			struct vpage *run[PD_MAXRUN];
+			int n = pd_coldrun(o, p, run,
+			    (int)MIN(target - freed, (uint64_t)PD_MAXRUN));
+
+			/* pg_freerun takes pqlock itself */
 			pthread_mutex_unlock(&pg->pqlock);
-			pg_free(o, p);
-			freed++;
-			ST_ADD(pg, reclaimed, 1);
+			pg_freerun(o, run, n);
+			freed += (uint64_t)n;
+			ST_ADD(pg, reclaimed, n);
 			pthread_mutex_lock(&pg->pqlock);
 		} else {
 			int nfreed = 0, err;
@@ -132,6 +161,17 @@ static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
 		pthread_mutex_unlock(&o->lock);
 	}
 	return freed;
+}
+
+/* pd_have_free: are at least `want` frames free now?  => pqlock not held */
+bool pd_have_free(struct upager *pg, uint64_t want)
+{
+	bool ok;
+
+	pthread_mutex_lock(&pg->pqlock);
+	ok = pg->budget_pages - pg->nresident >= want;
+	pthread_mutex_unlock(&pg->pqlock);
+	return ok;
 }
 
 /*

@@ -84,6 +84,7 @@ ssize_t ubc_read(struct upager_file *f, void *buf, size_t len, off_t off)
 {
 	struct vpage *pps[UBC_MAXPAGES];
 	struct uobj *o = f->obj;
+	bool reserved = false;
 	size_t done = 0;
 	int err = 0, ra, i;
 
@@ -103,6 +104,16 @@ ssize_t ubc_read(struct upager_file *f, void *buf, size_t len, off_t off)
 		char *base;
 
 		if (!(wired = ubc_wire(o, pgno, n, pps))) {
+			if (ra > 0 && !reserved &&
+			    !pd_have_free(o->pg, (uint64_t)(n + ra))) {
+				/* make room first, once: read-ahead itself
+				 * never waits for frames, it would shrink */
+				pthread_mutex_unlock(&o->lock);
+				(void)pd_wait_free(o->pg, (uint64_t)(n + ra));
+				pthread_mutex_lock(&o->lock);
+				reserved = true;
+				continue;
+			}
 			err = gp_getpages(o, pgno, &n, pps, VM_PROT_READ, 0, ra);
 			if (err != 0)
 				break;
@@ -124,6 +135,7 @@ ssize_t ubc_read(struct upager_file *f, void *buf, size_t len, off_t off)
 				pg_unbusy(o, pps[i]);
 		}
 		done += chunk;
+		reserved = false;
 	}
 out:
 	pthread_mutex_unlock(&o->lock);

@@ -218,6 +218,7 @@ void pg_fini(struct upager *pg);
 struct vpage *pg_lookup(struct uobj *o, uint64_t pgno);
 struct vpage *pg_alloc(struct uobj *o, uint64_t pgno, int *err);
 void pg_free(struct uobj *o, struct vpage *p);
+void pg_freerun(struct uobj *o, struct vpage **pps, int n);
 void pg_busy(struct vpage *p);
 void pg_unbusy(struct uobj *o, struct vpage *p);
 void pg_wait(struct uobj *o, struct vpage *p);
@@ -234,6 +235,7 @@ void pd_enqueue(struct upager *pg, struct vpage *p);
 void pd_dequeue(struct upager *pg, struct vpage *p);
 void pd_deactivate(struct upager *pg, struct vpage *p);
 int pd_wait_free(struct upager *pg, uint64_t want);
+bool pd_have_free(struct upager *pg, uint64_t want);
 
 /* getpages.c */
 int gp_getpages(struct uobj *o, uint64_t pgno, int *npages,
