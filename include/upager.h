@@ -31,6 +31,13 @@
  *     file systems that support fallocate.
  *   - Where the file system supports O_DIRECT, file data is read with it so
  *     that pages are not cached twice (once by the kernel, once by upager).
+ *   - After its last close a file's object and pages stay cached (with its
+ *     descriptors open) for the next open, until the budget needs the
+ *     frames, 32 other files persist, or the pager is
+ *     destroyed.  A file unlinked after its last close keeps its blocks
+ *     allocated until then, as a file held open would.
+ *   - Files larger than UPAGER_MAX_FILE_SIZE (4 TiB) are refused (-EFBIG).
+ *   - The frames count against RLIMIT_FSIZE like the file itself does.
  */
 
 #include <stddef.h>
@@ -170,8 +177,10 @@ ssize_t upager_pread(upager_file_t *f, void *buf, size_t len, off_t off);
 ssize_t upager_pwrite(upager_file_t *f, const void *buf, size_t len, off_t off);
 
 /*
- * upager_truncate: set the file size.  Shrinking drops cached pages past the
- * new end and zeroes the tail of the last page; growing adds zeros.
+ * upager_truncate: set the file size, on disk and in the cache, all or
+ * nothing: on an error the file and the cache are as they were.  Shrinking
+ * drops cached pages past the new end (dirty ones too) and zeroes the tail
+ * of the last page; growing adds zeros.
  *   -EINVAL  NULL f, size < 0
  *   -EFBIG   size beyond UPAGER_MAX_FILE_SIZE
  *   -EBADF   f was opened O_RDONLY
@@ -186,7 +195,7 @@ off_t upager_size(upager_file_t *f);
  * upager_sync: write back the dirty pages of [off, off + len) (len 0: to
  * EOF).  UPAGER_SYNC_WAIT also fdatasyncs; UPAGER_SYNC_INVALIDATE drops the
  * range's clean pages from the cache afterwards.
- *   -EINVAL  NULL f, off < 0, overflow, unknown flags
+ *   -EINVAL  NULL f, off < 0, len < 0, off + len overflows, unknown flags
  *   -EIO, -ENOSPC, ...  a write-back error, now or pending from background
  *            write-back (reported once; the pages stay dirty)
  */

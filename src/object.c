@@ -41,26 +41,32 @@ static unsigned obj_hash(dev_t dev, ino_t ino)
 }
 
 /*
- * obj_window: make the pager map cover [0, end).
- * => object locked (or not yet shared).  A larger map replaces the old
- *    one, which stays mapped until the object dies, so a pointer taken
- *    from the old one stays good.
+ * obj_window: make the frames and the pager map cover [0, end).
+ * => object locked (or not yet shared).  The memfd is sized to what the
+ *    file needs, so that RLIMIT_FSIZE bites no sooner than on the file
+ *    itself; the map grows by doubling, and a larger map replaces the old
+ *    one, which stays mapped until the object dies, so a pointer taken from
+ *    the old one stays good.
  */
 int obj_window(struct uobj *o, off_t end)
 {
 	size_t len = MAX(o->winlen * 2, OBJ_MINWIN);
-	struct uwin *old;
+	struct uwin *old = NULL;
 	char *base;
-	int err;
+	int err = 0;
 
+	end = round_page(end);
+	if (end > o->memsize) {
+		if ((err = sys_memfd_resize(o->memfd, end)) != 0)
+			return err == -EFBIG || err == -EINVAL ? -EFBIG : err;
+		o->memsize = end;
+	}
 	if ((size_t)end <= o->winlen)
 		return 0;
 	while (len < (size_t)end)
 		len *= 2;
 	if ((old = malloc(sizeof(*old))) == NULL)
 		return -ENOMEM;
-	if ((err = sys_memfd_resize(o->memfd, (off_t)len)) != 0)
-		goto fail;
 	base = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
 	    o->memfd, 0, &err);
 	if (err != 0)
@@ -102,7 +108,7 @@ static int obj_create(struct upager *pg, int fd, bool canwrite,
 	o->pg = pg;
 	o->dev = st->st_dev;
 	o->ino = st->st_ino;
-	o->size = o->dsize = o->seen_size = st->st_size;
+	o->size = o->seen_size = st->st_size;
 	o->mtime = st->st_mtim;
 	o->blksize = (size_t)st->st_blksize;
 	o->fd = o->wfd = o->dfd = -1;
@@ -176,7 +182,7 @@ static bool obj_isclean(struct uobj *o)
 	uint64_t key = 0;
 	struct vpage *p;
 
-	if (o->sizepend || o->error != 0)
+	if (o->error != 0)
 		return false;
 	while ((p = rdx_next(&o->idx, &key)) != NULL) {
 		if (!(p->flags & PG_CLEAN) || (p->flags & PG_BUSY))
@@ -269,38 +275,55 @@ static int obj_attach(struct upager *pg, int fd, bool fdrw, bool writer,
 }
 
 /*
- * obj_setsize: the file's size becomes nsize (uvm_vnp_setsize).
+ * obj_setsize: make the file nsize bytes long, on disk and in the cache
+ * (uvm_vnp_setsize), all or nothing.
  * => iolock held exclusive; object locked on entry and on return.
- * => shrinking frees the pages past EOF, dirty or not, waiting for busy
- *    ones, so that no write-back of them is still running when the caller
- *    truncates the file on disk; the last partial page is zeroed past EOF.
+ * => the file is truncated on disk first, with the object lock held and
+ *    no page past the new EOF busy, so no write-back of those pages runs
+ *    or can start until the cache has dropped them; if the disk says no,
+ *    nothing has changed.  Shrinking frees the pages past EOF, dirty or
+ *    not, and zeroes the last partial page past EOF.
  */
-void obj_setsize(struct uobj *o, off_t nsize)
+int obj_setsize(struct uobj *o, off_t nsize)
 {
+	uint64_t key;
 	struct vpage *p;
+	int err;
 
 	LOCK_ASSERT_HELD(&o->lock);
+	if (nsize < o->size) {
+		/* wait out write-back of the pages that go or get cut */
+again:
+		key = atop(nsize);
+		while ((p = rdx_next(&o->idx, &key)) != NULL) {
+			if ((p->flags & PG_BUSY) || p->wire != 0) {
+				pg_wait(o, p);
+				goto again;
+			}
+			key++;
+		}
+	}
+	/* a syscall under the object lock: truncation is rare, and this is
+	 * what keeps write-back out of the way */
+	if ((err = store_setsize(o, nsize)) != 0)
+		return err;
 	if (nsize >= o->size) {
 		o->size = nsize;
-		return;
+		return 0;
 	}
 	o->size = nsize;
-	(void)pp_flush(o, atop(round_page(nsize)), UINT64_MAX,
-	    PGO_FREE | PGO_SYNCIO);
-	if ((nsize & (off_t)PAGE_MASK) == 0)
-		return;
-	while ((p = pg_lookup(o, atop(nsize))) != NULL &&
-	    ((p->flags & PG_BUSY) || p->wire != 0))
-		pg_wait(o, p);
-	if (p != NULL)
+	(void)pp_flush(o, atop(round_page(nsize)), UINT64_MAX, PGO_FREE);
+	if ((nsize & (off_t)PAGE_MASK) != 0 &&
+	    (p = pg_lookup(o, atop(nsize))) != NULL)
 		memset(o->win + nsize, 0,
 		    PAGE_SIZE - (size_t)(nsize & (off_t)PAGE_MASK));
+	return 0;
 }
 
 /*
  * obj_sync: write back [off, off + len) (len 0: to EOF) and report.
  * => no locks held.  UPAGER_SYNC_INVALIDATE frees the pages once clean,
- *    UPAGER_SYNC_WAIT fdatasyncs.  A size change the file missed is made.
+ *    UPAGER_SYNC_WAIT fdatasyncs.
  * => returns the first error of this write-back, else the one kept from
  *    background write-back; either way the kept error is then cleared.
  */
@@ -308,33 +331,12 @@ int obj_sync(struct uobj *o, off_t off, off_t len, int flags)
 {
 	uint64_t start = atop(off);
 	uint64_t end = len == 0 ? UINT64_MAX : atop(round_page(off + len));
-	int pflags = PGO_CLEANIT | PGO_SYNCIO, err, e;
+	int pflags = PGO_CLEANIT | PGO_SYNCIO, err;
 
 	if (flags & UPAGER_SYNC_INVALIDATE)
 		pflags |= PGO_FREE;
 	pthread_mutex_lock(&o->lock);
 	err = pp_flush(o, start, end, pflags);
-	if (o->sizepend) {
-		/* size changes are made under iolock: take it in order */
-		off_t size;
-
-		pthread_mutex_unlock(&o->lock);
-		pthread_rwlock_rdlock(&o->iolock);
-		pthread_mutex_lock(&o->lock);
-		size = o->size;
-		pthread_mutex_unlock(&o->lock);
-		e = store_setsize(o, size);
-		pthread_mutex_lock(&o->lock);
-		if (e == 0) {
-			o->sizepend = false;
-			o->dsize = size;
-		} else if (err == 0) {
-			err = e;
-		}
-		pthread_mutex_unlock(&o->lock);
-		pthread_rwlock_unlock(&o->iolock);
-		pthread_mutex_lock(&o->lock);
-	}
 	if (err == 0)
 		err = o->error;
 	o->error = 0;
@@ -466,13 +468,7 @@ UPAGER_EXPORT int upager_truncate(upager_file_t *f, off_t size)
 	o = f->obj;
 	pthread_rwlock_wrlock(&o->iolock);
 	pthread_mutex_lock(&o->lock);
-	obj_setsize(o, size);
-	pthread_mutex_unlock(&o->lock);
-	err = store_setsize(o, size);
-	pthread_mutex_lock(&o->lock);
-	o->sizepend = err != 0;
-	if (err == 0)
-		o->dsize = size;
+	err = obj_setsize(o, size);
 	pthread_mutex_unlock(&o->lock);
 	pthread_rwlock_unlock(&o->iolock);
 	return err;

@@ -60,8 +60,6 @@ static int pp_write(struct uobj *o, struct vpage **pps, int n)
 	pthread_mutex_unlock(&o->lock);
 	err = store_write(o, off, (size_t)(end - off));
 	pthread_mutex_lock(&o->lock);
-	if (err == 0 && end > o->dsize)
-		o->dsize = end;
 	return err;
 }
 

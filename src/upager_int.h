@@ -124,10 +124,9 @@ struct uobj {
 	int memfd;                 /* the frames: page at file offset X is here at X */
 	char *win;                 /* the pager map: memfd mapped [0, winlen) */
 	size_t winlen;
+	off_t memsize;             /* the memfd's size: what the file needs */
 	struct uwin *oldwin;
 	off_t size;                /* the file size: always the truth for callers */
-	off_t dsize;               /* the size of the file on disk, as last set */
-	bool sizepend;             /* dsize must be set to size at the next sync */
 	off_t bm_lo, bm_hi;        /* a range known to be allocated (bmap cache) */
 	uint64_t npages;           /* resident pages */
 	struct radix idx;          /* pgno -> struct vpage */
@@ -258,7 +257,7 @@ int store_sync(struct uobj *o);
 
 /* object.c */
 int obj_window(struct uobj *o, off_t end);
-void obj_setsize(struct uobj *o, off_t nsize);
+int obj_setsize(struct uobj *o, off_t nsize);
 int obj_sync(struct uobj *o, off_t off, off_t len, int flags);
 void obj_seterror(struct uobj *o, int err);
 int obj_closeall(struct upager *pg);

@@ -1,0 +1,695 @@
+/* bench_pread.c: upager_pread against pread(2), cold and warm */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "upager.h"
+
+#define BLOCK 4096              /* every read is one 4 KiB block */
+#define FILL_CHUNK (1u << 20)   /* the test file is written 1 MiB at a time */
+
+/* The workloads, in report order. */
+enum workload { SEQ_COLD, SEQ_WARM, RND_COLD, RND_WARM, RND_REGION, NWORK };
+
+static const char *const work_name[NWORK] = {
+	"seq-cold", "seq-warm", "rand-cold", "rand-warm", "rand-warm-region",
+};
+
+/* The two sides of every comparison. */
+enum side { KERNEL, UPAGER, NSIDE };
+
+static const char *const side_name[NSIDE] = { "kernel", "upager" };
+
+struct params {
+	uint64_t size;          /* bytes in the test file */
+	uint64_t budget;        /* upager budget in bytes */
+	unsigned runs;
+	uint64_t random_ops;    /* reads per random pass */
+	const char *dir;
+};
+
+/* What a pass reads from: a plain descriptor or a upager handle. */
+struct reader {
+	int fd;
+	upager_file_t *uf;
+};
+
+static char file_path[4096];    /* the test file, removed at exit */
+
+/* die: report a fatal error; exit() removes the test file. */
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2),
+    noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bench_pread: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* remove_file: the test file is large; never leave it behind. */
+static void remove_file(void)
+{
+	if (file_path[0] != '\0')
+		unlink(file_path);
+}
+
+/* on_signal: Ctrl-C must not leave the test file behind either. */
+static void on_signal(int sig)
+{
+	if (file_path[0] != '\0')
+		unlink(file_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* usage: the option summary, on stdout for --help, stderr for errors. */
+static void usage(FILE *out)
+{
+	fputs("usage: bench_pread [--size BYTES] [--budget BYTES] [--runs N]\n"
+	    "                   [--dir DIR] [--random-ops N]\n"
+	    "  --size BYTES      test file size (default 256M, K/M/G suffix)\n"
+	    "  --budget BYTES    upager budget (default size/4)\n"
+	    "  --runs N          measurements per workload (default 5)\n"
+	    "  --dir DIR         where the test file goes "
+	    "(default $TMPDIR or /tmp)\n"
+	    "  --random-ops N    4 KiB reads per random pass (default 20000)\n",
+	    out);
+}
+
+/* bad_arg: bad arguments are reported in one line with status 2. */
+static void bad_arg(const char *fmt, ...) __attribute__((format(printf, 1, 2),
+    noreturn));
+static void bad_arg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bench_pread: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see --help)\n", stderr);
+	exit(2);
+}
+
+/* parse_size: a positive byte count with an optional K, M or G suffix. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+/* option_value: the value of --name VALUE or --name=VALUE at argv[*i]. */
+static const char *option_value(int argc, char **argv, int *i,
+    const char *name)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc)
+		bad_arg("%s needs a value", name);
+	return argv[++*i];
+}
+
+/* parse_args: fill *p from the command line, or exit with status 2. */
+static void parse_args(int argc, char **argv, struct params *p)
+{
+	const char *tmp = getenv("TMPDIR");
+	const char *v;
+	uint64_t n;
+	long pagesize = sysconf(_SC_PAGESIZE);
+
+	p->size = 256ull << 20;
+	p->budget = 0;
+	p->runs = 5;
+	p->random_ops = 20000;
+	p->dir = tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp";
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			exit(0);
+		} else if ((v = option_value(argc, argv, &i, "--size"))) {
+			if (parse_size(v, &p->size) < 0)
+				bad_arg("bad --size '%s'", v);
+		} else if ((v = option_value(argc, argv, &i, "--budget"))) {
+			if (parse_size(v, &p->budget) < 0)
+				bad_arg("bad --budget '%s'", v);
+		} else if ((v = option_value(argc, argv, &i, "--runs"))) {
+			if (parse_size(v, &n) < 0 || n > 1000)
+				bad_arg("bad --runs '%s' (1 to 1000)", v);
+			p->runs = (unsigned)n;
+		} else if ((v = option_value(argc, argv, &i, "--random-ops"))) {
+			if (parse_size(v, &p->random_ops) < 0 ||
+			    p->random_ops > (1ull << 32))
+				bad_arg("bad --random-ops '%s'", v);
+		} else if ((v = option_value(argc, argv, &i, "--dir"))) {
+			if (v[0] == '\0')
+				bad_arg("bad --dir ''");
+			p->dir = v;
+		} else {
+			bad_arg("unknown argument '%s'", argv[i]);
+		}
+	}
+	p->size -= p->size % BLOCK;
+	if (p->budget == 0)
+		p->budget = p->size / 4;
+	if (p->size < 2 * BLOCK)
+		bad_arg("--size must be at least %d bytes", 2 * BLOCK);
+	if (p->budget < 64 * (uint64_t)pagesize)
+		bad_arg("--budget must be at least 64 pages (%ld bytes)",
+		    64 * pagesize);
+	if (p->size <= p->budget)
+		bad_arg("--size (%" PRIu64 ") must exceed --budget (%" PRIu64
+		    "): the file has to be larger than the budget",
+		    p->size, p->budget);
+}
+
+/* now: monotonic seconds, for timing passes. */
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* mix64: the splitmix64 finaliser, for data, offsets and checksums. */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/*
+ * block_sum: a checksum of one block at one offset.  Cheap (it runs inside
+ * the timed loops, the same on both sides) yet it catches wrong bytes,
+ * words moved within the block, and blocks from the wrong offset.
+ */
+static uint64_t block_sum(const void *buf, uint64_t off)
+{
+	const uint64_t *w = buf;
+	uint64_t a = 0, x = 0;
+
+	for (uint64_t i = 0; i < BLOCK / 8; i++) {
+		a += w[i] ^ i;
+		x ^= w[i] + i;
+	}
+	return mix64(a ^ mix64(x ^ off));
+}
+
+/* read_block: one 4 KiB read from either side; anything short is fatal. */
+static void read_block(const struct reader *r, void *buf, uint64_t off)
+{
+	ssize_t n;
+
+	if (r->uf != NULL)
+		n = upager_pread(r->uf, buf, BLOCK, (off_t)off);
+	else
+		n = pread(r->fd, buf, BLOCK, (off_t)off);
+	if (n == BLOCK)
+		return;
+	if (n < 0)
+		die("%s read at %" PRIu64 ": %s", r->uf ? "upager" : "plain",
+		    off, r->uf ? upager_strerror((int)n) : strerror(errno));
+	die("%s read at %" PRIu64 ": short read (%zd bytes)",
+	    r->uf ? "upager" : "plain", off, n);
+}
+
+/* seq_pass: read the whole file in order; returns seconds, sets *sum. */
+static double seq_pass(const struct reader *r, void *buf, uint64_t size,
+    uint64_t *sum)
+{
+	uint64_t s = 0;
+	double t0 = now();
+
+	for (uint64_t off = 0; off < size; off += BLOCK) {
+		read_block(r, buf, off);
+		s += block_sum(buf, off);
+	}
+	*sum = s;
+	return now() - t0;
+}
+
+/* rnd_pass: read the given offsets in order; returns seconds, sets *sum. */
+static double rnd_pass(const struct reader *r, void *buf,
+    const uint64_t *offs, uint64_t n, uint64_t *sum)
+{
+	uint64_t s = 0;
+	double t0 = now();
+
+	for (uint64_t i = 0; i < n; i++) {
+		read_block(r, buf, offs[i]);
+		s += block_sum(buf, offs[i]);
+	}
+	*sum = s;
+	return now() - t0;
+}
+
+/*
+ * make_file: write the test file natively (random-ish words, fixed seed),
+ * fsync it, and return the checksum a sequential pass must produce.
+ */
+static uint64_t make_file(const struct params *p)
+{
+	uint64_t *chunk = malloc(FILL_CHUNK), sum = 0;
+	int fd;
+
+	snprintf(file_path, sizeof(file_path), "%s/upager-bench-XXXXXX",
+	    p->dir);
+	fd = mkstemp(file_path);
+	if (fd < 0) {
+		file_path[0] = '\0';
+		die("cannot create a file in %s: %s", p->dir, strerror(errno));
+	}
+	if (chunk == NULL)
+		die("out of memory");
+	for (uint64_t off = 0; off < p->size; off += FILL_CHUNK) {
+		size_t len = p->size - off < FILL_CHUNK ?
+		    (size_t)(p->size - off) : FILL_CHUNK;
+		ssize_t n;
+
+		for (size_t i = 0; i < len / 8; i++)
+			chunk[i] = mix64(off / 8 + i);
+		for (size_t b = 0; b < len; b += BLOCK)
+			sum += block_sum((char *)chunk + b, off + b);
+		n = pwrite(fd, chunk, len, (off_t)off);
+		if (n != (ssize_t)len)
+			die("writing %s: %s", file_path,
+			    n < 0 ? strerror(errno) : "short write");
+	}
+	if (fsync(fd) < 0 || close(fd) < 0)
+		die("syncing %s: %s", file_path, strerror(errno));
+	free(chunk);
+	return sum;
+}
+
+/*
+ * make_offsets: a fixed-seed sequence of n block offsets in the first
+ * `blocks` blocks, so that every run and both sides read the same blocks.
+ */
+static uint64_t *make_offsets(uint64_t n, uint64_t blocks, uint64_t seed)
+{
+	uint64_t *offs = malloc(n * sizeof(*offs));
+
+	if (offs == NULL)
+		die("out of memory");
+	for (uint64_t i = 0; i < n; i++)
+		offs[i] = mix64(seed ^ mix64(i)) % blocks * BLOCK;
+	return offs;
+}
+
+/*
+ * drop_caches: as root, also drop every clean cache of the system, which
+ * takes metadata too; refused in a container, where DONTNEED has done the
+ * part that matters.
+ */
+static void drop_caches(void)
+{
+	FILE *f;
+
+	if (geteuid() != 0 || (f = fopen("/proc/sys/vm/drop_caches", "w")) ==
+	    NULL)
+		return;
+	fputs("1", f);
+	fclose(f);
+}
+
+/* make_cold: push the file out of the kernel's cache: the disk is next. */
+static void make_cold(int fd)
+{
+	int err;
+
+	if (fdatasync(fd) < 0)
+		die("fdatasync: %s", strerror(errno));
+	err = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (err != 0)
+		die("posix_fadvise(DONTNEED): %s", strerror(err));
+	drop_caches();
+}
+
+/* The state of a whole benchmark. */
+struct bench {
+	struct params p;
+	int fd;                         /* plain descriptor of the file */
+	void *buf;                      /* one aligned block */
+	uint64_t seq_sum;               /* checksum of a whole-file pass */
+	uint64_t *rnd_offs, *reg_offs;  /* the random sequences */
+	uint64_t reg_size;              /* bytes in the warm region */
+	uint64_t rnd_sum, reg_sum;      /* their checksums, once known */
+	int rnd_known, reg_known;
+	double *res[NWORK][NSIDE];      /* MB/s or ops/s, one per run */
+	struct upager_stats cold_stats; /* after run 1's upager seq-cold */
+};
+
+/* check_seq: every sequential pass must see exactly what was written. */
+static void check_seq(const struct bench *b, enum side s, enum workload w,
+    uint64_t sum)
+{
+	if (sum != b->seq_sum)
+		die("data mismatch: %s %s checksum %016" PRIx64 ", file "
+		    "written with %016" PRIx64, side_name[s], work_name[w],
+		    sum, b->seq_sum);
+}
+
+/* check_rnd: every pass over one sequence must see the same data. */
+static void check_rnd(enum side s, enum workload w, uint64_t sum,
+    uint64_t *known_sum, int *known)
+{
+	if (!*known) {
+		*known_sum = sum;
+		*known = 1;
+	} else if (sum != *known_sum) {
+		die("data mismatch: %s %s checksum %016" PRIx64 ", earlier "
+		    "passes %016" PRIx64, side_name[s], work_name[w], sum,
+		    *known_sum);
+	}
+}
+
+/* seq_rate, rnd_rate: the units of the report (MB is 10^6 bytes). */
+static double seq_rate(const struct bench *b, double secs)
+{
+	return (double)b->p.size / secs / 1e6;
+}
+
+static double rnd_rate(const struct bench *b, double secs)
+{
+	return (double)b->p.random_ops / secs;
+}
+
+/*
+ * prime_region: read the warm region once so that it is resident; both
+ * sides start it cold, so both caches fill it the same way.
+ */
+static void prime_region(struct bench *b, const struct reader *r)
+{
+	for (uint64_t off = 0; off < b->reg_size; off += BLOCK)
+		read_block(r, b->buf, off);
+}
+
+/* run_kernel: one run of every workload through plain pread(2). */
+static void run_kernel(struct bench *b, unsigned run)
+{
+	struct reader r = { .fd = b->fd, .uf = NULL };
+	uint64_t sum;
+	double t;
+
+	make_cold(b->fd);
+	t = seq_pass(&r, b->buf, b->p.size, &sum);
+	check_seq(b, KERNEL, SEQ_COLD, sum);
+	b->res[SEQ_COLD][KERNEL][run] = seq_rate(b, t);
+	t = seq_pass(&r, b->buf, b->p.size, &sum);
+	check_seq(b, KERNEL, SEQ_WARM, sum);
+	b->res[SEQ_WARM][KERNEL][run] = seq_rate(b, t);
+
+	make_cold(b->fd);
+	t = rnd_pass(&r, b->buf, b->rnd_offs, b->p.random_ops, &sum);
+	check_rnd(KERNEL, RND_COLD, sum, &b->rnd_sum, &b->rnd_known);
+	b->res[RND_COLD][KERNEL][run] = rnd_rate(b, t);
+	t = rnd_pass(&r, b->buf, b->rnd_offs, b->p.random_ops, &sum);
+	check_rnd(KERNEL, RND_WARM, sum, &b->rnd_sum, &b->rnd_known);
+	b->res[RND_WARM][KERNEL][run] = rnd_rate(b, t);
+
+	make_cold(b->fd);
+	prime_region(b, &r);
+	t = rnd_pass(&r, b->buf, b->reg_offs, b->p.random_ops, &sum);
+	check_rnd(KERNEL, RND_REGION, sum, &b->reg_sum, &b->reg_known);
+	b->res[RND_REGION][KERNEL][run] = rnd_rate(b, t);
+}
+
+/* fresh_pager: a new pager with the file open and nothing resident. */
+static void fresh_pager(struct bench *b, upager_t **pg, upager_file_t **uf)
+{
+	struct upager_config cfg = { .budget = (size_t)b->p.budget };
+	int err;
+
+	make_cold(b->fd);
+	err = upager_create(&cfg, pg);
+	if (err < 0)
+		die("upager_create: %s", upager_strerror(err));
+	err = upager_open(*pg, file_path, O_RDONLY, 0, uf);
+	if (err < 0)
+		die("upager_open %s: %s", file_path, upager_strerror(err));
+}
+
+/* close_pager: the end of a fresh_pager. */
+static void close_pager(upager_t *pg, upager_file_t *uf)
+{
+	int err = upager_close(uf);
+
+	if (err < 0)
+		die("upager_close: %s", upager_strerror(err));
+	err = upager_destroy(pg);
+	if (err < 0)
+		die("upager_destroy: %s", upager_strerror(err));
+}
+
+/*
+ * run_upager: one run of every workload through upager_pread.  Each cold
+ * workload starts from a fresh pager; "warm" is a second pass with the same
+ * pager, which keeps only what fits in the budget.  The region workload
+ * gets its own pager so that its region, half the budget, is all resident.
+ */
+static void run_upager(struct bench *b, unsigned run)
+{
+	struct reader r = { .fd = -1 };
+	upager_t *pg;
+	uint64_t sum;
+	double t;
+
+	fresh_pager(b, &pg, &r.uf);
+	t = seq_pass(&r, b->buf, b->p.size, &sum);
+	check_seq(b, UPAGER, SEQ_COLD, sum);
+	b->res[SEQ_COLD][UPAGER][run] = seq_rate(b, t);
+	if (run == 0 && upager_stats(pg, &b->cold_stats) < 0)
+		die("upager_stats failed");
+	t = seq_pass(&r, b->buf, b->p.size, &sum);
+	check_seq(b, UPAGER, SEQ_WARM, sum);
+	b->res[SEQ_WARM][UPAGER][run] = seq_rate(b, t);
+	close_pager(pg, r.uf);
+
+	fresh_pager(b, &pg, &r.uf);
+	t = rnd_pass(&r, b->buf, b->rnd_offs, b->p.random_ops, &sum);
+	check_rnd(UPAGER, RND_COLD, sum, &b->rnd_sum, &b->rnd_known);
+	b->res[RND_COLD][UPAGER][run] = rnd_rate(b, t);
+	t = rnd_pass(&r, b->buf, b->rnd_offs, b->p.random_ops, &sum);
+	check_rnd(UPAGER, RND_WARM, sum, &b->rnd_sum, &b->rnd_known);
+	b->res[RND_WARM][UPAGER][run] = rnd_rate(b, t);
+	close_pager(pg, r.uf);
+
+	fresh_pager(b, &pg, &r.uf);
+	prime_region(b, &r);
+	t = rnd_pass(&r, b->buf, b->reg_offs, b->p.random_ops, &sum);
+	check_rnd(UPAGER, RND_REGION, sum, &b->reg_sum, &b->reg_known);
+	b->res[RND_REGION][UPAGER][run] = rnd_rate(b, t);
+	close_pager(pg, r.uf);
+}
+
+/* cmp_double: for qsort, to find medians. */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* summarize: median, min and max of one workload on one side. */
+static void summarize(const double *v, unsigned n, double out[3])
+{
+	double *s = malloc(n * sizeof(*s));
+
+	if (s == NULL)
+		die("out of memory");
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	out[0] = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	out[1] = s[0];
+	out[2] = s[n - 1];
+	free(s);
+}
+
+/* print_loadavg: the figures mean little without the machine's load. */
+static void print_loadavg(const char *when)
+{
+	char line[128] = "";
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f == NULL)
+		return;
+	if (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		printf("loadavg %-6s %s\n", when, line);
+	}
+	fclose(f);
+}
+
+/* print_header: the command line and every parameter that shapes a run. */
+static void print_header(const struct bench *b, int argc, char **argv)
+{
+	const struct params *p = &b->p;
+
+	printf("command:");
+	for (int i = 0; i < argc; i++)
+		printf(" %s", argv[i]);
+	printf("\nupager %s, page size %ld, %ld CPUs online\n",
+	    UPAGER_VERSION_STRING, sysconf(_SC_PAGESIZE),
+	    sysconf(_SC_NPROCESSORS_ONLN));
+	printf("file       %s\n", file_path);
+	printf("size       %" PRIu64 " bytes (%.1f MiB)\n", p->size,
+	    (double)p->size / (1 << 20));
+	printf("budget     %" PRIu64 " bytes (%.1f MiB, file is %.2fx the "
+	    "budget)\n", p->budget, (double)p->budget / (1 << 20),
+	    (double)p->size / (double)p->budget);
+	printf("runs       %u (side order alternates: even runs kernel "
+	    "first)\n", p->runs);
+	printf("random     %" PRIu64 " reads of 4 KiB per pass, page-aligned,"
+	    " fixed seed\n", p->random_ops);
+	printf("region     first %" PRIu64 " bytes (%.1f MiB, budget/2) for "
+	    "rand-warm-region\n", b->reg_size, (double)b->reg_size / (1 << 20));
+	printf("cold       fdatasync + POSIX_FADV_DONTNEED%s; upager also a "
+	    "fresh pager\n", geteuid() == 0 ? " + drop_caches" : "");
+	print_loadavg("start");
+	fflush(stdout);
+}
+
+/* print_stats: what upager did in one cold sequential pass. */
+static void print_stats(const struct upager_stats *st)
+{
+	printf("\nupager stats, run 1, one cold sequential pass:\n");
+	printf("  pages_in      %" PRIu64 "\n", st->pages_in);
+	printf("  read_ios      %" PRIu64 " (%.1f pages per read)\n",
+	    st->read_ios, st->read_ios ?
+	    (double)st->pages_in / (double)st->read_ios : 0.0);
+	printf("  ra_pages      %" PRIu64 "\n", st->ra_pages);
+	printf("  ra_used       %" PRIu64 "\n", st->ra_used);
+	printf("  ra_wasted     %" PRIu64 "\n", st->ra_wasted);
+	printf("  reclaimed     %" PRIu64 "\n", st->reclaimed);
+	printf("  peak_resident %" PRIu64 " of budget_pages %" PRIu64 "%s\n",
+	    st->peak_resident, st->budget_pages,
+	    st->peak_resident > st->budget_pages ? "  OVER BUDGET" : "");
+}
+
+/* print_report: the aligned table, notes, and the csv block. */
+static void print_report(const struct bench *b)
+{
+	double sum[NWORK][NSIDE][3];
+
+	for (int w = 0; w < NWORK; w++)
+		for (int s = 0; s < NSIDE; s++)
+			summarize(b->res[w][s], b->p.runs, sum[w][s]);
+	printf("\n%-17s %-5s | %27s | %27s | %s\n", "", "",
+	    "kernel pread(2)", "upager_pread", "upager/");
+	printf("%-17s %-5s | %9s %8s %8s | %9s %8s %8s | %s\n", "workload",
+	    "unit", "median", "min", "max", "median", "min", "max", "kernel");
+	for (int w = 0; w < NWORK; w++) {
+		printf("%-17s %-5s |", work_name[w],
+		    w <= SEQ_WARM ? "MB/s" : "ops/s");
+		for (int s = 0; s < NSIDE; s++)
+			printf(" %9.0f %8.0f %8.0f |", sum[w][s][0],
+			    sum[w][s][1], sum[w][s][2]);
+		printf(" %6.2f\n", sum[w][UPAGER][0] / sum[w][KERNEL][0]);
+	}
+	printf("\nnotes: the file is %.2fx the budget, so upager's seq-warm "
+	    "and rand-warm keep\nonly what the budget holds; rand-warm-region "
+	    "reads a primed region of budget/2,\nresident on both sides. "
+	    "MB = 10^6 bytes. Median of %u runs.\n",
+	    (double)b->p.size / (double)b->p.budget, b->p.runs);
+	print_loadavg("end");
+	printf("\ncsv,workload,unit,kernel_median,kernel_min,kernel_max,"
+	    "upager_median,upager_min,upager_max,ratio\n");
+	for (int w = 0; w < NWORK; w++)
+		printf("csv,%s,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.4f\n",
+		    work_name[w], w <= SEQ_WARM ? "MB/s" : "ops/s",
+		    sum[w][KERNEL][0], sum[w][KERNEL][1], sum[w][KERNEL][2],
+		    sum[w][UPAGER][0], sum[w][UPAGER][1], sum[w][UPAGER][2],
+		    sum[w][UPAGER][0] / sum[w][KERNEL][0]);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = { .fd = -1 };
+
+	parse_args(argc, argv, &b.p);
+	atexit(remove_file);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+
+	b.reg_size = b.p.budget / 2 / BLOCK * BLOCK;
+	b.seq_sum = make_file(&b.p);
+	b.fd = open(file_path, O_RDONLY);
+	if (b.fd < 0)
+		die("open %s: %s", file_path, strerror(errno));
+	if (posix_memalign(&b.buf, BLOCK, BLOCK) != 0)
+		die("out of memory");
+	b.rnd_offs = make_offsets(b.p.random_ops, b.p.size / BLOCK, 1);
+	b.reg_offs = make_offsets(b.p.random_ops, b.reg_size / BLOCK, 2);
+	for (int w = 0; w < NWORK; w++)
+		for (int s = 0; s < NSIDE; s++) {
+			b.res[w][s] = calloc(b.p.runs, sizeof(double));
+			if (b.res[w][s] == NULL)
+				die("out of memory");
+		}
+	print_header(&b, argc, argv);
+
+	for (unsigned run = 0; run < b.p.runs; run++) {
+		double t0 = now();
+
+		if (run % 2 == 0) {
+			run_kernel(&b, run);
+			run_upager(&b, run);
+		} else {
+			run_upager(&b, run);
+			run_kernel(&b, run);
+		}
+		fprintf(stderr, "bench_pread: run %u/%u done in %.1f s\n",
+		    run + 1, b.p.runs, now() - t0);
+	}
+
+	print_stats(&b.cold_stats);
+	print_report(&b);
+	close(b.fd);
+	for (int w = 0; w < NWORK; w++)
+		for (int s = 0; s < NSIDE; s++)
+			free(b.res[w][s]);
+	free(b.rnd_offs);
+	free(b.reg_offs);
+	free(b.buf);
+	return 0;
+}

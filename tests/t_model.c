@@ -1,0 +1,846 @@
+/*
+ * t_model.c: the model test.  Random operations run in lockstep against
+ * upager and against a plain reference file driven with pread/pwrite/
+ * ftruncate; every result, every size and every byte read must agree, and
+ * at checkpoints the file upager wrote must equal the reference on disk.
+ *
+ *   t_model [SEED]        seed also from $UPAGER_SEED, else time-based
+ *   UPAGER_MODEL_OPS=N    number of operations (default 100000)
+ *   UPAGER_MODEL_TRACE=1  print every operation to stderr
+ *
+ * The same seed and op count give the same operations.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "upager.h"
+#include "debug.h"
+#include "check.h"
+
+#define KIB ((off_t)1024)
+#define MIB ((off_t)1024 * 1024)
+#define MAX_IO ((size_t)(3 * MIB))      /* largest read or write */
+#define MAX_OFF (24 * MIB)              /* largest random offset */
+#define MAX_SIZE (MAX_OFF + (off_t)MAX_IO)
+#define CMP_CHUNK ((size_t)MIB)
+#define HOT_LEN (640 * KIB)             /* a window of frequent access */
+
+/* ---- reproducibility: the seed and the current operation ---- */
+
+static uint64_t g_seed;
+static unsigned long g_nops;
+static unsigned long g_op;      /* number of the current operation */
+static int g_pass;
+static int g_trace;
+static char g_desc[256];        /* what the current operation is */
+
+static void on_abort(int sig)
+{
+	char buf[768];
+	int n;
+
+	(void)sig;
+	n = snprintf(buf, sizeof(buf),
+	    "t_model: FAILED seed=%" PRIu64 " pass=%d op=%lu: %s\n"
+	    "t_model: reproduce with UPAGER_SEED=%" PRIu64
+	    " UPAGER_MODEL_OPS=%lu (UPAGER_MODEL_TRACE=1 lists the ops)\n",
+	    g_seed, g_pass, g_op, g_desc, g_seed, g_nops);
+	if (n > 0)
+		(void)!write(2, buf, (size_t)n < sizeof(buf) ? (size_t)n :
+		    sizeof(buf) - 1);
+	/* SA_RESETHAND: abort() raises again with the default action. */
+}
+
+static void fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+
+static void fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+#define FAIL(...) fail(__FILE__, __LINE__, __VA_ARGS__)
+
+static void set_desc(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static void set_desc(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(g_desc, sizeof(g_desc), fmt, ap);
+	va_end(ap);
+	if (g_trace)
+		fprintf(stderr, "[%d:%lu] %s\n", g_pass, g_op, g_desc);
+}
+
+/* ---- random numbers: xoshiro256** seeded by splitmix64 ---- */
+
+static uint64_t rs[4];
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rnext(void)
+{
+	uint64_t r = rotl(rs[1] * 5, 7) * 9, t = rs[1] << 17;
+
+	rs[2] ^= rs[0];
+	rs[3] ^= rs[1];
+	rs[1] ^= rs[2];
+	rs[0] ^= rs[3];
+	rs[2] ^= t;
+	rs[3] = rotl(rs[3], 45);
+	return r;
+}
+
+static void rseed(uint64_t seed)
+{
+	uint64_t x = seed;
+
+	for (int i = 0; i < 4; i++)
+		rs[i] = splitmix64(&x);
+}
+
+/* rnd(n): uniform in [0, n); n > 0. */
+static uint64_t rnd(uint64_t n)
+{
+	return rnext() % n;
+}
+
+/* ---- plain-file helpers (the reference and the on-disk check) ---- */
+
+static ssize_t full_pread(int fd, void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = pread(fd, (char *)buf + done, len - done,
+		    off + (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t full_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = pwrite(fd, (const char *)buf + done, len - done,
+		    off + (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+static off_t fd_size(int fd)
+{
+	struct stat st;
+
+	CHECK(fstat(fd, &st) == 0);
+	return st.st_size;
+}
+
+/* ---- the model ---- */
+
+struct model {
+	upager_t *pg;
+	upager_file_t *f;       /* main handle, O_RDWR */
+	upager_file_t *g;       /* second handle or NULL */
+	int gmode;              /* its access mode */
+	int ref;                /* the reference file */
+	off_t page;
+	uint64_t budget_pages;
+	off_t last_end;         /* end of the last read or write */
+	off_t hot;              /* start of the hot window */
+	char path[512];
+	char names[4][600];     /* spellings of the file: plain, ./, //, link */
+	unsigned char *wbuf, *rbuf, *ebuf;
+	/* counters */
+	unsigned long n_read, n_write, n_trunc, n_sync, n_reopen, n_second,
+	    n_check, n_disk, n_ebadf;
+	uint64_t bytes_read, bytes_written;
+};
+
+static const char *mode_name(int mode)
+{
+	return mode == O_RDONLY ? "O_RDONLY" : mode == O_WRONLY ?
+	    "O_WRONLY" : "O_RDWR";
+}
+
+static off_t ref_size(struct model *m)
+{
+	return fd_size(m->ref);
+}
+
+/* after every operation: sizes agree, the budget holds */
+static void check_after(struct model *m)
+{
+	struct upager_stats st;
+	off_t rsz = ref_size(m);
+	off_t usz = upager_size(m->f);
+
+	if (usz != rsz)
+		FAIL("upager_size(f) = %lld, reference size %lld",
+		    (long long)usz, (long long)rsz);
+	if (m->g != NULL && upager_size(m->g) != rsz)
+		FAIL("upager_size(g) = %lld, reference size %lld",
+		    (long long)upager_size(m->g), (long long)rsz);
+	CHECK_OK(upager_stats(m->pg, &st));
+	if (st.resident > st.budget_pages)
+		FAIL("resident %" PRIu64 " pages > budget %" PRIu64,
+		    st.resident, st.budget_pages);
+	if (st.budget_pages != m->budget_pages)
+		FAIL("budget_pages changed: %" PRIu64 " != %" PRIu64,
+		    st.budget_pages, m->budget_pages);
+}
+
+/* compare the file on disk, read with plain pread, to the reference */
+static void compare_disk(struct model *m, const char *why)
+{
+	int fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	off_t dsz, rsz, off;
+
+	CHECK(fd >= 0);
+	dsz = fd_size(fd);
+	rsz = ref_size(m);
+	if (dsz != rsz)
+		FAIL("after %s: file size on disk %lld, reference %lld", why,
+		    (long long)dsz, (long long)rsz);
+	for (off = 0; off < rsz; off += (off_t)CMP_CHUNK) {
+		ssize_t a = full_pread(fd, m->rbuf, CMP_CHUNK, off);
+		ssize_t b = full_pread(m->ref, m->ebuf, CMP_CHUNK, off);
+
+		if (a != b)
+			FAIL("after %s: on-disk read at %lld: %zd bytes, "
+			    "reference %zd", why, (long long)off, a, b);
+		if (a > 0 && memcmp(m->rbuf, m->ebuf, (size_t)a) != 0) {
+			ssize_t i = 0;
+
+			while (m->rbuf[i] == m->ebuf[i])
+				i++;
+			FAIL("after %s: file on disk differs from the "
+			    "reference at byte %lld (%#x != %#x)", why,
+			    (long long)(off + i), m->rbuf[i], m->ebuf[i]);
+		}
+	}
+	CHECK(close(fd) == 0);
+	m->n_disk++;
+}
+
+static const char *pick_name(struct model *m)
+{
+	return m->names[rnd(4)];
+}
+
+static upager_file_t *open_file(struct model *m, const char *name, int flags)
+{
+	upager_file_t *f = NULL;
+	int r = upager_open(m->pg, name, flags, 0644, &f);
+
+	if (r != 0)
+		FAIL("upager_open(%s, %#x): %d (%s)", name, flags, r,
+		    upager_strerror(r));
+	CHECK(f != NULL);
+	return f;
+}
+
+static void close_file(upager_file_t *f, const char *what)
+{
+	int r = upager_close(f);
+
+	if (r != 0)
+		FAIL("upager_close(%s): %d (%s)", what, r, upager_strerror(r));
+}
+
+/* a length: mostly small, sometimes large */
+static size_t pick_len(struct model *m)
+{
+	uint64_t r = rnd(1000);
+	size_t p = (size_t)m->page;
+
+	if (r < 5)
+		return 0;
+	if (r < 850) {                          /* up to 16 KiB */
+		uint64_t s = rnd(10);
+
+		if (s < 3)
+			return p * (1 + rnd(4));
+		if (s < 4)
+			return 1 + rnd(16);
+		return 1 + rnd((uint64_t)(16 * KIB));
+	}
+	if (r < 970) {                          /* up to 256 KiB */
+		if (rnd(3) == 0)
+			return p * (1 + rnd((uint64_t)(256 * KIB) / p));
+		return 1 + rnd((uint64_t)(256 * KIB));
+	}
+	if (rnd(3) == 0)                        /* up to 3 MiB */
+		return p * (1 + rnd(MAX_IO / p));
+	return 1 + rnd(MAX_IO);
+}
+
+/* an offset: just after the last operation, in the hot window (smaller
+ * than the budget, so that there are cache hits), random, page-aligned,
+ * near EOF, near a page boundary or past EOF */
+static off_t pick_off(struct model *m, off_t size)
+{
+	uint64_t r = rnd(100);
+	off_t lim = rnd(4) == 0 ? MAX_OFF : (size > 0 ? size : m->page);
+	off_t off;
+
+	if (rnd(500) == 0)                      /* move the hot window */
+		m->hot = (off_t)rnd((uint64_t)(size / m->page) + 1) * m->page;
+	if (r < 12) {
+		off = m->last_end;
+	} else if (r < 35) {
+		off = m->hot + (off_t)rnd((uint64_t)HOT_LEN);
+		if (rnd(3) == 0)
+			off &= ~(m->page - 1);
+	} else if (r < 55) {
+		off = (off_t)rnd((uint64_t)(lim / m->page) + 1) * m->page;
+	} else if (r < 65) {
+		off = size + (off_t)rnd((uint64_t)(4 * m->page + 1)) -
+		    2 * m->page;
+	} else if (r < 77) {
+		off = (off_t)rnd((uint64_t)(lim / m->page) + 1) * m->page +
+		    (off_t)rnd(129) - 64;
+	} else if (r < 80) {
+		off = size + (off_t)rnd((uint64_t)MIB);
+	} else {
+		off = (off_t)rnd((uint64_t)lim + 1);
+	}
+	if (off < 0)
+		off = 0;
+	if (off > MAX_OFF)
+		off = MAX_OFF;
+	return off;
+}
+
+/* fill the write buffer: random bytes, zeros or one repeated byte */
+static void fill(unsigned char *buf, size_t len)
+{
+	uint64_t r = rnd(100);
+
+	if (r < 15) {
+		memset(buf, 0, len);
+	} else if (r < 25) {
+		memset(buf, (int)(1 + rnd(255)), len);
+	} else {
+		size_t i = 0;
+
+		for (; i + 8 <= len; i += 8) {
+			uint64_t v = rnext();
+
+			memcpy(buf + i, &v, 8);
+		}
+		if (i < len) {
+			uint64_t v = rnext();
+
+			memcpy(buf + i, &v, len - i);
+		}
+	}
+}
+
+/* the handle an operation uses: the second one, if open, a third of the
+ * time */
+static upager_file_t *pick_handle(struct model *m, int *mode, char *which)
+{
+	if (m->g != NULL && rnd(3) == 0) {
+		*mode = m->gmode;
+		*which = 'g';
+		return m->g;
+	}
+	*mode = O_RDWR;
+	*which = 'f';
+	return m->f;
+}
+
+static void op_read(struct model *m)
+{
+	off_t size = ref_size(m);
+	size_t len = pick_len(m);
+	off_t off = pick_off(m, size);
+	int mode;
+	char which;
+	upager_file_t *h = pick_handle(m, &mode, &which);
+	ssize_t got, want;
+
+	set_desc("pread(%c, len=%zu, off=%lld) size=%lld", which, len,
+	    (long long)off, (long long)size);
+	got = upager_pread(h, m->rbuf, len, off);
+	if (mode == O_WRONLY) {
+		if (got != -EBADF)
+			FAIL("pread on an O_WRONLY handle: %zd, want -EBADF",
+			    got);
+		m->n_ebadf++;
+		return;
+	}
+	want = full_pread(m->ref, m->ebuf, len, off);
+	CHECK(want >= 0);
+	if (got != want)
+		FAIL("pread returned %zd (%s), reference %zd", got,
+		    got < 0 ? upager_strerror((int)got) : "ok", want);
+	if (want > 0 && memcmp(m->rbuf, m->ebuf, (size_t)want) != 0) {
+		ssize_t i = 0;
+
+		while (m->rbuf[i] == m->ebuf[i])
+			i++;
+		FAIL("pread data differs from the reference at file offset "
+		    "%lld (byte %zd of %zd): %#x != %#x", (long long)(off + i),
+		    i, want, m->rbuf[i], m->ebuf[i]);
+	}
+	m->last_end = off + (off_t)len;
+	m->n_read++;
+	m->bytes_read += (uint64_t)want;
+}
+
+static void op_write(struct model *m)
+{
+	off_t size = ref_size(m);
+	size_t len = pick_len(m);
+	off_t off = pick_off(m, size);
+	int mode;
+	char which;
+	upager_file_t *h = pick_handle(m, &mode, &which);
+	ssize_t got, want;
+
+	fill(m->wbuf, len);
+	set_desc("pwrite(%c, len=%zu, off=%lld) size=%lld", which, len,
+	    (long long)off, (long long)size);
+	got = upager_pwrite(h, m->wbuf, len, off);
+	if (mode == O_RDONLY) {
+		if (got != -EBADF)
+			FAIL("pwrite on an O_RDONLY handle: %zd, want -EBADF",
+			    got);
+		m->n_ebadf++;
+		return;
+	}
+	want = full_pwrite(m->ref, m->wbuf, len, off);
+	CHECK_EQ(want, (ssize_t)len);
+	if (got != want)
+		FAIL("pwrite returned %zd (%s), want %zd", got,
+		    got < 0 ? upager_strerror((int)got) : "ok", want);
+	m->last_end = off + (off_t)len;
+	m->n_write++;
+	m->bytes_written += len;
+}
+
+static void op_truncate(struct model *m)
+{
+	off_t size = ref_size(m), to;
+	uint64_t r = rnd(100);
+	int mode;
+	char which;
+	upager_file_t *h = pick_handle(m, &mode, &which);
+	int got;
+
+	if (r < 10)
+		to = 0;
+	else if (r < 45)                        /* down, unaligned */
+		to = size > 0 ? (off_t)rnd((uint64_t)size) : 0;
+	else if (r < 60)                        /* down, page-aligned */
+		to = size > 0 ? (off_t)rnd((uint64_t)(size / m->page) + 1) *
+		    m->page : 0;
+	else if (r < 70)                        /* a little down */
+		to = size - (off_t)rnd((uint64_t)(2 * m->page));
+	else if (r < 75)                        /* the same */
+		to = size;
+	else if (r < 90)                        /* a little up */
+		to = size + 1 + (off_t)rnd((uint64_t)(2 * m->page));
+	else                                    /* up, up to 4 MiB */
+		to = size + 1 + (off_t)rnd((uint64_t)(4 * MIB));
+	if (to < 0)
+		to = 0;
+	if (to > MAX_SIZE)
+		to = MAX_SIZE - (off_t)rnd(100);
+	set_desc("truncate(%c, %lld) size=%lld", which, (long long)to,
+	    (long long)size);
+	got = upager_truncate(h, to);
+	if (mode == O_RDONLY) {
+		if (got != -EBADF)
+			FAIL("truncate on an O_RDONLY handle: %d, want -EBADF",
+			    got);
+		m->n_ebadf++;
+		return;
+	}
+	if (got != 0)
+		FAIL("upager_truncate: %d (%s)", got, upager_strerror(got));
+	CHECK(ftruncate(m->ref, to) == 0);
+	m->n_trunc++;
+}
+
+static const char *sync_flags_name(int fl)
+{
+	static const char *const n[] = { "0", "WAIT", "INVALIDATE",
+	    "WAIT|INVALIDATE" };
+
+	return n[fl & 3];
+}
+
+static void op_sync(struct model *m)
+{
+	off_t size = ref_size(m), off, len;
+	int fl = (int)rnd(4);
+	upager_file_t *h = m->f;
+	char which = 'f';
+	int r;
+
+	/* WAIT means fdatasync: keep it rare (1 sync in 32), it is slow */
+	if ((fl & UPAGER_SYNC_WAIT) && rnd(16) != 0)
+		fl &= ~UPAGER_SYNC_WAIT;
+	if (m->g != NULL && m->gmode != O_RDONLY && rnd(3) == 0) {
+		h = m->g;
+		which = 'g';
+	}
+	switch (rnd(5)) {
+	case 0:
+		off = 0;
+		len = 0;
+		break;
+	case 1:
+		off = (off_t)rnd((uint64_t)size + 1);
+		len = 0;
+		break;
+	case 2:
+		off = (off_t)rnd((uint64_t)(size / m->page) + 1) * m->page;
+		len = (off_t)(1 + rnd((uint64_t)(64 * m->page)));
+		break;
+	case 3:
+		off = (off_t)rnd((uint64_t)size + 1);
+		len = (off_t)(1 + rnd((uint64_t)(4 * MIB)));
+		break;
+	default:                                /* past EOF */
+		off = size + (off_t)rnd((uint64_t)MIB);
+		len = (off_t)rnd((uint64_t)MIB);
+		break;
+	}
+	set_desc("sync(%c, off=%lld, len=%lld, %s) size=%lld", which,
+	    (long long)off, (long long)len, sync_flags_name(fl),
+	    (long long)size);
+	r = upager_sync(h, off, len, fl);
+	if (r != 0)
+		FAIL("upager_sync: %d (%s)", r, upager_strerror(r));
+	m->n_sync++;
+}
+
+static void op_reopen(struct model *m)
+{
+	const char *name = pick_name(m);
+	int trunc = rnd(10) == 0;
+
+	set_desc("close(f) and reopen as %s%s", name,
+	    trunc ? " with O_TRUNC" : "");
+	close_file(m->f, "f");
+	m->f = NULL;
+	m->f = open_file(m, name, O_RDWR | (trunc ? O_TRUNC : 0));
+	if (trunc)
+		CHECK(ftruncate(m->ref, 0) == 0);
+	m->n_reopen++;
+}
+
+static void op_second(struct model *m)
+{
+	if (m->g != NULL) {
+		set_desc("close(g)");
+		close_file(m->g, "g");
+		m->g = NULL;
+	} else {
+		const char *name = pick_name(m);
+		uint64_t r = rnd(10);
+
+		m->gmode = r < 6 ? O_RDWR : r < 8 ? O_RDONLY : O_WRONLY;
+		set_desc("open(g) as %s %s", name, mode_name(m->gmode));
+		m->g = open_file(m, name, m->gmode);
+		m->n_second++;
+	}
+}
+
+static void op_sync_all(struct model *m)
+{
+	int r;
+
+	set_desc("sync_all");
+	r = upager_sync_all(m->pg);
+	if (r != 0)
+		FAIL("upager_sync_all: %d (%s)", r, upager_strerror(r));
+	m->n_sync++;
+}
+
+/* a checkpoint: get everything to the file, then compare it on disk */
+static void checkpoint(struct model *m)
+{
+	uint64_t r = rnd(3);
+
+	if (r == 0) {
+		set_desc("checkpoint: close all handles, compare the file");
+		if (m->g != NULL) {
+			close_file(m->g, "g");
+			m->g = NULL;
+		}
+		close_file(m->f, "f");
+		m->f = NULL;
+		compare_disk(m, "close");
+		m->f = open_file(m, pick_name(m), O_RDWR);
+		m->n_reopen++;
+	} else if (r == 1) {
+		int fl = rnd(2) ? UPAGER_SYNC_INVALIDATE : 0;
+		upager_file_t *h = m->f;
+		int e;
+
+		if (m->g != NULL && m->gmode != O_RDONLY && rnd(2))
+			h = m->g;
+		set_desc("checkpoint: sync(%c, 0, 0, %s), compare the file",
+		    h == m->f ? 'f' : 'g', sync_flags_name(fl));
+		e = upager_sync(h, 0, 0, fl);
+		if (e != 0)
+			FAIL("upager_sync: %d (%s)", e, upager_strerror(e));
+		compare_disk(m, "sync");
+	} else {
+		int e;
+
+		set_desc("checkpoint: sync_all, compare the file");
+		e = upager_sync_all(m->pg);
+		if (e != 0)
+			FAIL("upager_sync_all: %d (%s)", e, upager_strerror(e));
+		compare_disk(m, "sync_all");
+	}
+	check_after(m);
+}
+
+static void dbg_check(struct model *m)
+{
+	int r;
+
+	set_desc("dbg_check_pager");
+	r = dbg_check_pager(m->pg);
+	if (r != 0)
+		FAIL("dbg_check_pager: %d (%s)", r, upager_strerror(r));
+	m->n_check++;
+}
+
+static void run_pass(struct model *m, const struct upager_config *cfg,
+    unsigned long nops)
+{
+	struct upager_stats st;
+	unsigned long next_cp = 2000 + (unsigned long)rnd(2000);
+	int r;
+
+	set_desc("upager_create(budget=%zu, cluster=%zu, readahead=%zu, "
+	    "flags=%#x)", cfg->budget, cfg->cluster, cfg->readahead,
+	    cfg->flags);
+	r = upager_create(cfg, &m->pg);
+	if (r != 0)
+		FAIL("upager_create: %d (%s)", r, upager_strerror(r));
+	CHECK_OK(upager_stats(m->pg, &st));
+	CHECK_EQ(st.page_size, (uint64_t)m->page);
+	CHECK_EQ(st.budget_pages, cfg->budget / (size_t)m->page);
+	m->budget_pages = st.budget_pages;
+	m->f = open_file(m, pick_name(m), O_RDWR | O_CREAT);
+	m->g = NULL;
+	check_after(m);
+
+	for (unsigned long i = 0; i < nops; i++, g_op++) {
+		uint64_t r1000 = rnd(1000);
+
+		if (r1000 < 420)
+			op_read(m);
+		else if (r1000 < 850)
+			op_write(m);
+		else if (r1000 < 880)
+			op_truncate(m);
+		else if (r1000 < 960)
+			op_sync(m);
+		else if (r1000 < 965)
+			op_sync_all(m);
+		else if (r1000 < 970)
+			op_reopen(m);
+		else if (r1000 < 975)
+			op_second(m);
+		else if (r1000 < 990)
+			op_read(m);
+		else
+			op_write(m);
+		check_after(m);
+		if (i % 1000 == 999)
+			dbg_check(m);
+		if (i == next_cp) {
+			checkpoint(m);
+			next_cp += 2000 + (unsigned long)rnd(2000);
+		}
+	}
+
+	/* the end of a pass: check, then destroy with the handles still
+	 * open half of the time (destroy closes them), and compare */
+	dbg_check(m);
+	CHECK_OK(upager_stats(m->pg, &st));
+	if (g_trace)
+		fprintf(stderr, "pass %d: hits %" PRIu64 " misses %" PRIu64
+		    " reclaimed %" PRIu64 " laundered %" PRIu64 " ra %" PRIu64
+		    "/%" PRIu64 " peak %" PRIu64 "\n", g_pass, st.hits,
+		    st.misses, st.reclaimed, st.laundered, st.ra_used,
+		    st.ra_pages, st.peak_resident);
+	CHECK(st.peak_resident <= st.budget_pages);
+	if (rnd(2)) {
+		set_desc("end of pass: close handles, destroy");
+		if (m->g != NULL)
+			close_file(m->g, "g");
+		close_file(m->f, "f");
+	} else {
+		set_desc("end of pass: destroy with handles open");
+	}
+	m->f = m->g = NULL;
+	r = upager_destroy(m->pg);
+	if (r != 0)
+		FAIL("upager_destroy: %d (%s)", r, upager_strerror(r));
+	m->pg = NULL;
+	compare_disk(m, "destroy");
+}
+
+int main(int argc, char **argv)
+{
+	struct model m;
+	struct upager_config cfg;
+	struct sigaction sa;
+	struct timespec t0, t1;
+	const char *s;
+	char refpath[512], linkpath[512];
+	const char *dir = test_dir();
+	unsigned long n1, n2;
+	unsigned pass2_flags;
+
+	if (argc > 1)
+		g_seed = strtoull(argv[1], NULL, 0);
+	else if ((s = getenv("UPAGER_SEED")) != NULL && *s != '\0')
+		g_seed = strtoull(s, NULL, 0);
+	else {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		g_seed = ((uint64_t)ts.tv_sec * 1000003u) ^
+		    (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+	}
+	g_nops = 100000;
+	if ((s = getenv("UPAGER_MODEL_OPS")) != NULL && *s != '\0')
+		g_nops = strtoul(s, NULL, 0);
+	g_trace = (s = getenv("UPAGER_MODEL_TRACE")) != NULL && *s != '\0' &&
+	    strcmp(s, "0") != 0;
+	fprintf(stderr, "t_model: seed=%" PRIu64 " ops=%lu\n", g_seed,
+	    g_nops);
+	snprintf(g_desc, sizeof(g_desc), "setup");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_abort;
+	sa.sa_flags = (int)SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	CHECK(sigaction(SIGABRT, &sa, NULL) == 0);
+
+	rseed(g_seed);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	memset(&m, 0, sizeof(m));
+	m.page = sysconf(_SC_PAGESIZE);
+	CHECK(m.page > 0);
+	m.wbuf = malloc(MAX_IO);
+	m.rbuf = malloc(MAX_IO);
+	m.ebuf = malloc(MAX_IO);
+	CHECK(m.wbuf != NULL && m.rbuf != NULL && m.ebuf != NULL);
+	snprintf(m.path, sizeof(m.path), "%s/model.dat", dir);
+	snprintf(refpath, sizeof(refpath), "%s/model.ref", dir);
+	snprintf(linkpath, sizeof(linkpath), "%s/model.lnk", dir);
+	m.ref = open(refpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK(m.ref >= 0);
+	/* create the file, empty, and a hard link to it */
+	{
+		int fd = open(m.path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0644);
+
+		CHECK(fd >= 0);
+		CHECK(close(fd) == 0);
+	}
+	CHECK(link(m.path, linkpath) == 0);
+	snprintf(m.names[0], sizeof(m.names[0]), "%s/model.dat", dir);
+	snprintf(m.names[1], sizeof(m.names[1]), "%s/./model.dat", dir);
+	snprintf(m.names[2], sizeof(m.names[2]), "%s//model.dat", dir);
+	snprintf(m.names[3], sizeof(m.names[3]), "%s", linkpath);
+
+	n1 = g_nops * 7 / 10;
+	n2 = g_nops - n1;
+
+	/* pass 1: a 1 MiB budget, default cluster and read-ahead */
+	g_pass = 1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.budget = (size_t)MIB;
+	run_pass(&m, &cfg, n1);
+
+	/* pass 2: 4 MiB, small clusters and read-ahead, on the file left by
+	 * pass 1 (a cold cache); O_DIRECT or not as the seed says */
+	g_pass = 2;
+	pass2_flags = rnd(2) ? UPAGER_NODIRECT : 0;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.budget = (size_t)(4 * MIB);
+	cfg.cluster = (size_t)(16 * KIB);
+	cfg.readahead = (size_t)(128 * KIB);
+	cfg.flags = pass2_flags;
+	run_pass(&m, &cfg, n2);
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("t_model: ok seed=%" PRIu64 " ops=%lu (reads %lu, writes %lu, "
+	    "truncates %lu, syncs %lu, reopens %lu, second opens %lu, "
+	    "EBADF %lu, checks %lu, disk compares %lu; %.1f MiB read, "
+	    "%.1f MiB written; pass 2 %s) in %.1f s\n", g_seed, g_nops,
+	    m.n_read, m.n_write, m.n_trunc, m.n_sync, m.n_reopen,
+	    m.n_second, m.n_ebadf, m.n_check, m.n_disk,
+	    (double)m.bytes_read / (double)MIB,
+	    (double)m.bytes_written / (double)MIB,
+	    pass2_flags ? "NODIRECT" : "direct",
+	    (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+
+	CHECK(close(m.ref) == 0);
+	CHECK(unlink(refpath) == 0);
+	CHECK(unlink(linkpath) == 0);
+	CHECK(unlink(m.path) == 0);
+	CHECK(rmdir(dir) == 0);
+	free(m.wbuf);
+	free(m.rbuf);
+	free(m.ebuf);
+	return 0;
+}
