@@ -225,10 +225,18 @@ int store_write(struct uobj *o, off_t off, size_t len)
 int store_alloc(struct uobj *o, off_t off, off_t len)
 {
 	int wfd = __atomic_load_n(&o->wfd, __ATOMIC_ACQUIRE);
+	bool known;
 	int err;
 
 	if (wfd < 0)
 		return -EBADF;
+	/* blocks bmap already saw need nothing: overwrites of data are the
+	 * common case, and cost no system call this way */
+	pthread_mutex_lock(&o->bmlock);
+	known = off >= o->bm_lo && off + len <= o->bm_hi;
+	pthread_mutex_unlock(&o->bmlock);
+	if (known)
+		return 0;
 	err = sys_fallocate(wfd, FALLOC_FL_KEEP_SIZE, off, len);
 	if (err == -EOPNOTSUPP || err == -ENOSYS)
 		err = 0;

@@ -204,7 +204,13 @@ struct upager {
 	__atomic_add_fetch(&(pg)->st.field, (uint64_t)(n), __ATOMIC_RELAXED)
 
 #ifdef UPAGER_DEBUG
-#define LOCK_ASSERT_HELD(m) assert(pthread_mutex_trylock(m) == EBUSY)
+#include <unistd.h>
+/* lock_held: does the calling thread own m? (glibc keeps the owner's tid) */
+static inline int lock_held(pthread_mutex_t *m)
+{
+	return m->__data.__owner == gettid();
+}
+#define LOCK_ASSERT_HELD(m) assert(lock_held(m))
 #define KASSERT(x) assert(x)
 #else
 #define LOCK_ASSERT_HELD(m) do { } while (0)

@@ -22,6 +22,7 @@
 
 #include "upager.h"
 #include "debug.h"
+#include "sys.h"
 #include "check.h"
 
 #define KIB ((off_t)1024)
@@ -680,6 +681,18 @@ static void run_pass(struct model *m, const struct upager_config *cfg,
 	for (unsigned long i = 0; i < nops; i++, g_op++) {
 		uint64_t r1000 = rnd(1000);
 
+		/* for a stretch of each pass, frames are not punched out of
+		 * the memfd when freed (fault injection): stale data stays
+		 * behind and whoever reuses the frame must overwrite or zero
+		 * it */
+		if (i == nops / 2) {
+			struct sys_fault fl = { .err = EIO };
+
+			sys_fault_set(SYS_PUNCH, &fl);
+		} else if (i == nops * 3 / 4) {
+			sys_fault_clear(SYS_PUNCH);
+		}
+
 		if (r1000 < 420)
 			op_read(m);
 		else if (r1000 < 850)
@@ -707,6 +720,7 @@ static void run_pass(struct model *m, const struct upager_config *cfg,
 		}
 	}
 
+	sys_fault_clear(SYS_PUNCH);
 	/* the end of a pass: check, then destroy with the handles still
 	 * open half of the time (destroy closes them), and compare */
 	dbg_check(m);
