@@ -17,6 +17,9 @@ static int gp_readahead(struct uobj *o, uint64_t pgno, int want,
 	uint64_t eofpg = atop(round_page(o->size));
 	int n = 0, err;
 
+	/* the frames must exist: the file may have grown by truncation */
+	if (obj_window(o, ptoa(MIN(pgno + (uint64_t)want, eofpg))) != 0)
+		return 0;
 	while (n < want && pgno + (uint64_t)n < eofpg &&
 	    pg_lookup(o, pgno + (uint64_t)n) == NULL) {
 		if ((rapps[n] = pg_alloc(o, pgno + (uint64_t)n, &err)) == NULL)

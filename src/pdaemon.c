@@ -1,5 +1,6 @@
 /* pdaemon.c: page queues, the replacement policy and reclaim within the budget */
 #include <errno.h>
+#include <sched.h>
 #include <time.h>
 
 #include "upager_int.h"
@@ -201,14 +202,22 @@ int pd_wait_free(struct upager *pg, uint64_t want)
 			err = werr;
 			break;
 		}
-		if (skipped == 0 || ++waits > 2000) {
+		if (skipped == 0 || ++waits > 10000) {
 			err = werr != 0 ? werr : -ENOMEM;
 			break;
 		}
-		/* every candidate is busy: wait for someone to free one */
+		/* every candidate was busy or its object locked: most such
+		 * locks are held for microseconds, so yield a few times
+		 * before sleeping until someone frees a frame */
+		if (waits <= 16) {
+			pthread_mutex_unlock(&pg->pqlock);
+			sched_yield();
+			pthread_mutex_lock(&pg->pqlock);
+			continue;
+		}
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 5 * 1000 * 1000;
+		ts.tv_nsec += 1000 * 1000;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;

@@ -44,6 +44,14 @@ int main(void)
 	for (i = 1000; i < 4000; i++)
 		CHECK_EQ(out[i], 0);
 	CHECK_OK(dbg_check_pager(pg));
+	/* a file grown by truncate, then read from 0 with read-ahead: the
+	 * frames behind the read-ahead must exist (they once did not) */
+	CHECK_OK(upager_truncate(f, 1 << 20));
+	CHECK_EQ(upager_pread(f, out, 100, 0), 100);
+	CHECK_EQ(upager_pread(f, out, sizeof(out), 1 << 19), sizeof(out));
+	for (i = 0; i < (int)sizeof(out); i++)
+		CHECK_EQ(out[i], 0);
+	CHECK_OK(dbg_check_pager(pg));
 	CHECK_OK(upager_stats(pg, &st));
 	CHECK(st.resident > 0 && st.resident <= st.budget_pages);
 	CHECK_OK(upager_close(f));
