@@ -201,6 +201,56 @@ off_t upager_size(upager_file_t *f);
  */
 int upager_sync(upager_file_t *f, off_t off, off_t len, int flags);
 
+/*
+ * upager_map: map [off, off + len) of the file, as mmap(2) would, served by
+ * upager's pager: pages come in on demand through the same cache as
+ * upager_pread, so every view and every pread/pwrite see the same bytes.
+ * prot: PROT_READ and/or PROT_WRITE; flags: MAP_SHARED or MAP_PRIVATE
+ * (exactly one).  off must be page-aligned; len may exceed the file size:
+ * an access to a page wholly past EOF raises SIGBUS, as with the kernel's
+ * mmap, and the bytes of the last page past EOF read as zeros and never
+ * reach the file.  A view outlives the handle it came from.
+ *   -EINVAL  NULL f or addr, len 0, off negative or unaligned, bad prot or
+ *            flags
+ *   -EACCES  f is O_WRONLY, or PROT_WRITE with MAP_SHARED on a handle not
+ *            open O_RDWR
+ *   -ENOTSUP the kernel lacks a userfaultfd feature views need
+ *   -EPERM   userfaultfd is not allowed to this process
+ *   -ENOMEM  out of memory or address space
+ */
+int upager_map(upager_file_t *f, off_t off, size_t len, int prot, int flags,
+    void **addr);
+
+/*
+ * upager_unmap: unmap [addr, addr + len) of views, whole or in part; what
+ * was written through it stays in the cache, dirty, to be written back.
+ *   -EINVAL  addr not in a view of a live pager, or not page-aligned
+ *   -ENOMEM  part of the range is not a view
+ */
+int upager_unmap(void *addr, size_t len);
+
+/*
+ * upager_msync: MS_SYNC writes back what views wrote in the range and
+ * fdatasyncs; MS_ASYNC only marks it dirty (written back by the next sync,
+ * close, or when the budget needs the frames); MS_INVALIDATE also drops
+ * the range's pages from the cache once written.
+ *   -EINVAL  bad flags, MS_SYNC with MS_ASYNC, addr not page-aligned
+ *   -ENOMEM  part of the range is not a view
+ *   -EIO, -ENOSPC, ...  a write-back error, now or kept from earlier
+ */
+int upager_msync(void *addr, size_t len, int flags);
+
+/*
+ * upager_madvise: MADV_NORMAL, MADV_SEQUENTIAL (larger read-ahead),
+ * MADV_RANDOM (no read-ahead) apply to the views in the range;
+ * MADV_WILLNEED reads the range into the cache now; MADV_DONTNEED drops
+ * the range's mappings (a MAP_SHARED page keeps its data in the cache; a
+ * MAP_PRIVATE view loses its private copies, as with the kernel).
+ *   -EINVAL  unknown advice, addr not page-aligned
+ *   -ENOMEM  part of the range is not a view
+ */
+int upager_madvise(void *addr, size_t len, int advice);
+
 /* upager_sync_all: write back every writeable file.  0 or the first error. */
 int upager_sync_all(upager_t *pg);
 

@@ -4,7 +4,6 @@
 
 #include "upager_int.h"
 
-#define GP_MAXRA 1024  /* read-ahead pages per call, at most */
 
 /*
  * gp_readahead: add up to `want` pages after pgno for read-ahead.

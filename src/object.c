@@ -85,6 +85,19 @@ fail:
 	return err;
 }
 
+/*
+ * obj_zerotail: zero the last page of a file of `size` bytes past its end.
+ * => object locked.  Bytes past EOF are zeros in the cache, but a view may
+ *    write there (the kernel's mmap allows it too); before the file grows
+ *    over them they must be zeros again.
+ */
+void obj_zerotail(struct uobj *o, off_t size)
+{
+	if ((size & (off_t)PAGE_MASK) != 0 && pg_lookup(o, atop(size)) != NULL)
+		memset(o->win + size, 0,
+		    PAGE_SIZE - (size_t)(size & (off_t)PAGE_MASK));
+}
+
 /* obj_seterror: keep a write-back error to report once.  => object locked */
 void obj_seterror(struct uobj *o, int err)
 {
@@ -113,6 +126,7 @@ static int obj_create(struct upager *pg, int fd, bool canwrite,
 	o->blksize = (size_t)st->st_blksize;
 	o->fd = o->wfd = o->dfd = -1;
 	rdx_init(&o->idx);
+	TAILQ_INIT(&o->views);
 	if ((o->memfd = sys_memfd("upager")) < 0) {
 		err = o->memfd;
 		free(o);
@@ -228,6 +242,22 @@ static void obj_rele(struct upager *pg, struct uobj *o)
 		obj_terminate(pg, TAILQ_FIRST(&pg->persist));
 }
 
+/* obj_reference: one more reference (a view).  => no locks held. */
+void obj_reference(struct upager *pg, struct uobj *o)
+{
+	pthread_mutex_lock(&pg->olock);
+	o->refs++;
+	pthread_mutex_unlock(&pg->olock);
+}
+
+/* obj_release: drop a reference taken by obj_reference. */
+void obj_release(struct upager *pg, struct uobj *o)
+{
+	pthread_mutex_lock(&pg->olock);
+	obj_rele(pg, o);
+	pthread_mutex_unlock(&pg->olock);
+}
+
 /*
  * obj_attach: find or make the object of an open file (uvn_attach).
  * => olock held.  fd (read-write if fdrw) is consumed: kept by the object
@@ -305,18 +335,22 @@ again:
 	}
 	/* a syscall under the object lock: truncation is rare, and this is
 	 * what keeps write-back out of the way */
+	if (nsize > o->size && (err = obj_window(o, nsize)) != 0)
+		return err;
 	if ((err = store_setsize(o, nsize)) != 0)
 		return err;
+	/* the bytes of the old last page past the old EOF become file
+	 * data: zeros, whatever a view wrote there */
+	obj_zerotail(o, MIN(o->size, nsize));
 	if (nsize >= o->size) {
 		o->size = nsize;
 		return 0;
 	}
 	o->size = nsize;
 	(void)pp_flush(o, atop(round_page(nsize)), UINT64_MAX, PGO_FREE);
-	if ((nsize & (off_t)PAGE_MASK) != 0 &&
-	    (p = pg_lookup(o, atop(nsize))) != NULL)
-		memset(o->win + nsize, 0,
-		    PAGE_SIZE - (size_t)(nsize & (off_t)PAGE_MASK));
+	/* views see SIGBUS past the new end, as with the kernel's mmap */
+	if (sys_memfd_resize(o->memfd, round_page(nsize)) == 0)
+		o->memsize = round_page(nsize);
 	return 0;
 }
 
@@ -336,6 +370,7 @@ int obj_sync(struct uobj *o, off_t off, off_t len, int flags)
 	if (flags & UPAGER_SYNC_INVALIDATE)
 		pflags |= PGO_FREE;
 	pthread_mutex_lock(&o->lock);
+	vm_harvest(o, start, end);
 	err = pp_flush(o, start, end, pflags);
 	if (err == 0)
 		err = o->error;

@@ -140,9 +140,9 @@ static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
 			int n = pd_coldrun(o, p, run,
 			    (int)MIN(target - freed, (uint64_t)PD_MAXRUN));
 
-			/* pg_freerun takes pqlock itself */
+			/* pg_tryfree takes pqlock itself */
 			pthread_mutex_unlock(&pg->pqlock);
-			pg_freerun(o, run, n);
+			n = pg_tryfree(o, run, n);
 			freed += (uint64_t)n;
 			ST_ADD(pg, reclaimed, n);
 			pthread_mutex_lock(&pg->pqlock);

@@ -130,8 +130,7 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed)
 		if ((flags & PGO_FREE) && q == p && (q->flags & PG_CLEAN) &&
 		    q->wire == 0 && !(q->flags & PG_WANTED) &&
 		    !__atomic_load_n(&q->referenced, __ATOMIC_RELAXED)) {
-			pg_free(o, q);
-			(*nfreed)++;
+			*nfreed += pg_tryfree(o, &q, 1);
 		} else {
 			pg_unbusy(o, q);
 		}
@@ -199,7 +198,10 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 			continue;
 		}
 		if ((flags & PGO_FREE) && !dirty) {
-			pg_free(o, p);
+			/* a view may have written it since the harvest */
+			pg_busy(p);
+			if (pg_tryfree(o, &p, 1) == 0)
+				continue;
 		} else if (flags & PGO_DEACTIVATE) {
 			pthread_mutex_lock(&o->pg->pqlock);
 			pd_deactivate(o->pg, p);

@@ -1,8 +1,10 @@
 /* sys.c: the system-call wrapper table, EINTR retry and fault injection */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sys.h"
@@ -199,6 +201,30 @@ void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
 int sys_munmap(void *addr, size_t len)
 {
 	return (int)SYS_CALL(SYS_MUNMAP, munmap(addr, len), munmap(addr, len));
+}
+
+int sys_madvise(void *addr, size_t len, int advice)
+{
+	return (int)SYS_CALL(SYS_MADVISE, madvise(addr, len, advice),
+	    madvise(addr, len, advice));
+}
+
+int sys_mprotect(void *addr, size_t len, int prot)
+{
+	return (int)SYS_CALL(SYS_MMAP, mprotect(addr, len, prot),
+	    mprotect(addr, len, prot));
+}
+
+/* sys_ioctl: an ioctl of the given kind (userfaultfd or pagemap). */
+long sys_ioctl(enum sys_kind kind, int fd, unsigned long req, void *arg)
+{
+	return SYS_CALL(kind, ioctl(fd, req, arg), ioctl(fd, req, arg));
+}
+
+int sys_userfaultfd(int flags)
+{
+	return (int)SYS_CALL(SYS_UFFD, syscall(SYS_userfaultfd, flags),
+	    syscall(SYS_userfaultfd, flags));
 }
 
 ssize_t sys_pread_full(int fd, void *buf, size_t len, off_t off)

@@ -27,6 +27,9 @@ enum sys_kind {
 	SYS_PUNCH,      /* freeing frames: fallocate(PUNCH_HOLE) on a memfd */
 	SYS_MMAP,
 	SYS_MUNMAP,
+	SYS_MADVISE,    /* zapping user views (MADV_DONTNEED) */
+	SYS_UFFD,       /* userfaultfd and its ioctls */
+	SYS_PAGEMAP,    /* PAGEMAP_SCAN: which view pages were written */
 	SYS_NKIND
 };
 
@@ -67,6 +70,10 @@ int sys_punch(int fd, off_t off, off_t len);
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
     int *err);
 int sys_munmap(void *addr, size_t len);
+int sys_madvise(void *addr, size_t len, int advice);
+int sys_mprotect(void *addr, size_t len, int prot);
+long sys_ioctl(enum sys_kind kind, int fd, unsigned long req, void *arg);
+int sys_userfaultfd(int flags);
 
 /* sys_pread_full/sys_pwrite_full: loop over short transfers; a read stops
  * at EOF and returns the bytes moved. */

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "sys.h"
 #include "upager_int.h"
 
 /*
@@ -88,6 +89,7 @@ ssize_t ubc_read(struct upager_file *f, void *buf, size_t len, off_t off)
 	size_t done = 0;
 	int err = 0, ra, i;
 
+	ubc_prefault(buf, len);
 	pthread_rwlock_rdlock(&o->iolock);
 	pthread_mutex_lock(&o->lock);
 	if (off >= o->size)
@@ -158,6 +160,7 @@ ssize_t ubc_write(struct upager_file *f, const void *buf, size_t len,
 	size_t done = 0;
 	int err = 0, i;
 
+	ubc_prefault(buf, len);
 	pthread_rwlock_wrlock(&o->iolock);
 	pthread_mutex_lock(&o->lock);
 	while (done < len) {
@@ -176,6 +179,8 @@ ssize_t ubc_write(struct upager_file *f, const void *buf, size_t len,
 		if (err != 0)
 			break;
 		base = o->win;
+		if (cend > o->size)
+			obj_zerotail(o, o->size);
 		/* a page not read in holds zeros where the copy does not go */
 		if ((pps[0]->flags & PG_FAKE) && cur > ptoa(pgno))
 			memset(base + ptoa(pgno), 0, (size_t)(cur - ptoa(pgno)));
@@ -193,6 +198,10 @@ ssize_t ubc_write(struct upager_file *f, const void *buf, size_t len,
 		}
 		done += (size_t)(cend - cur);
 	}
+	/* frames made for a write that failed: past EOF, views must fault */
+	if (o->memsize > round_page(o->size) &&
+	    sys_memfd_resize(o->memfd, round_page(o->size)) == 0)
+		o->memsize = round_page(o->size);
 	pthread_mutex_unlock(&o->lock);
 	pthread_rwlock_unlock(&o->iolock);
 	return done > 0 ? (ssize_t)done : err;

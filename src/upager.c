@@ -55,6 +55,9 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
 	TAILQ_INIT(&pg->wlist);
 	TAILQ_INIT(&pg->persist);
 	TAILQ_INIT(&pg->files);
+	TAILQ_INIT(&pg->views);
+	pthread_mutex_init(&pg->vminit, NULL);
+	pthread_rwlock_init(&pg->vlock, NULL);
 	pg->st.budget_pages = pg->budget_pages;
 	pg->st.page_size = PAGE_SIZE;
 	pg->magic = UPAGER_MAGIC;
@@ -68,8 +71,11 @@ UPAGER_EXPORT int upager_destroy(upager_t *pg)
 
 	if (pg == NULL || pg->magic != UPAGER_MAGIC)
 		return -EINVAL;
+	vm_fini(pg);
 	err = obj_closeall(pg);
 	pg->magic = 0;
+	pthread_mutex_destroy(&pg->vminit);
+	pthread_rwlock_destroy(&pg->vlock);
 	pthread_mutex_destroy(&pg->olock);
 	pthread_mutex_destroy(&pg->pqlock);
 	pthread_cond_destroy(&pg->freecv);

@@ -28,11 +28,13 @@
 /*
  * Lock order (the one place it is written):
  *
- *	uobj.iolock  ->  upager.olock  ->  uobj.lock  ->  upager.pqlock
- *	                                   uobj.lock  ->  wait-queue mutex
+ *	upager.vlock  ->  uobj.iolock  ->  upager.olock  ->  uobj.lock
+ *	    ->  upager.pqlock;           uobj.lock  ->  wait-queue mutex
  *
  * iolock (rwlock) orders pwrite/truncate (exclusive) against pread
- * (shared) on one file.  olock guards the object table, the lists and the
+ * (shared) on one file.  vlock (rwlock) guards the list of views: a fault
+ * is served with it held shared, unmapping takes it exclusive, so a view
+ * does not vanish under a fault.  olock guards the object table, the lists and the
  * reference counts.  The object lock guards the object's page index, its
  * pages' flags and wire counts, its size and its error.  pqlock guards the
  * page queues, the free list and the resident count.  The page daemon holds
@@ -85,6 +87,8 @@
 
 struct upager;
 struct uobj;
+struct uview;
+TAILQ_HEAD(uviewlist, uview);
 
 /* A frame of "physical memory" and what the pager knows of it. */
 struct vpage {
@@ -132,6 +136,8 @@ struct uobj {
 	struct radix idx;          /* pgno -> struct vpage */
 	int error;                 /* write-back error to report once, or 0 */
 	size_t blksize;
+	struct uviewlist views;    /* mapped views of this file */
+	int nwviews;               /* of them, shared and writeable */
 
 	/* under olock: */
 	int refs;                  /* handles */
@@ -160,6 +166,29 @@ struct upager_file {
 TAILQ_HEAD(ufilelist, upager_file);
 
 #define UBC_MAXPAGES 256  /* pages one ubc step (and one getpages) covers */
+
+/*
+ * A mapped view: a mapping of an object's memfd, registered with the
+ * pager's userfaultfd.  On pg->views under vlock (found by address at a
+ * fault) and on obj->views under the object lock (found by page when a
+ * page is written back or freed).  It holds a reference on the object.
+ */
+struct uview {
+	TAILQ_ENTRY(uview) pgq;
+	TAILQ_ENTRY(uview) objq;
+	char *addr;
+	size_t len;
+	off_t off;                 /* the file offset at addr */
+	struct uobj *obj;
+	int prot;
+	bool shared;               /* MAP_SHARED: writes reach the file */
+	int advice;                /* MADV_NORMAL, _SEQUENTIAL or _RANDOM */
+	uint64_t ra_next;          /* page a sequential fault comes to (atomic) */
+	uint32_t ra_win;           /* read-ahead window, pages (atomic) */
+};
+
+#define VM_NTHREADS 2              /* fault threads */
+#define GP_MAXRA 1024              /* read-ahead pages per getpages, at most */
 
 #define PG_NWAITQ 64
 struct pgwaitq {
@@ -197,6 +226,17 @@ struct upager {
 	struct vpage *pages;       /* budget_pages frames' descriptors */
 
 	struct pgwaitq waitq[PG_NWAITQ];
+
+	/* mapped views (fault.c), set up at the first upager_map */
+	pthread_mutex_t vminit;
+	bool vmready;
+	int uffd;                  /* the userfaultfd of every view */
+	int pmfd;                  /* /proc/self/pagemap, for PAGEMAP_SCAN */
+	int evfd;                  /* tells the fault threads to stop */
+	pthread_t fthreads[VM_NTHREADS];
+	pthread_rwlock_t vlock;    /* views; held shared while a fault is served */
+	struct uviewlist views;
+	TAILQ_ENTRY(upager) pagerq; /* on the list of pagers with views */
 	struct upager_stats st;    /* counters: updated with ST_ADD */
 };
 
@@ -264,9 +304,19 @@ int store_sync(struct uobj *o);
 /* object.c */
 int obj_window(struct uobj *o, off_t end);
 int obj_setsize(struct uobj *o, off_t nsize);
+void obj_zerotail(struct uobj *o, off_t size);
 int obj_sync(struct uobj *o, off_t off, off_t len, int flags);
 void obj_seterror(struct uobj *o, int err);
 int obj_closeall(struct upager *pg);
+void obj_reference(struct upager *pg, struct uobj *o);
+void obj_release(struct upager *pg, struct uobj *o);
+
+/* fault.c */
+void vm_fini(struct upager *pg);
+void vm_harvest(struct uobj *o, uint64_t lo, uint64_t hi);
+uint64_t vm_protect_none(struct uobj *o, uint64_t lo, int n);
+int pg_tryfree(struct uobj *o, struct vpage **pps, int n);
+void ubc_prefault(const void *buf, size_t len);
 
 /* ubc.c */
 ssize_t ubc_read(struct upager_file *f, void *buf, size_t len, off_t off);

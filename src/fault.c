@@ -1,0 +1,844 @@
+/* fault.c: mapped views: userfaultfd faults, write tracking, unmapping */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sys.h"
+#include "uffd.h"
+#include "upager_int.h"
+
+/*
+ * A view is a mapping of the object's memfd, so every view of a file and
+ * the pager's own map share the frames: coherent by construction.  The
+ * mapping is registered MISSING|MINOR (and WP when shared and writeable):
+ *
+ *   MISSING fault  (no frame in the memfd): getpages fills the frame
+ *                  through the pager map, then UFFDIO_CONTINUE maps it;
+ *   MINOR fault    (a frame, but no page table entry here): map it;
+ *   past EOF       the memfd is as long as the file, so the kernel itself
+ *                  raises SIGBUS there, as for the kernel's own mmap;
+ *   writes         pages are mapped write-protected (CONTINUE_MODE_WP);
+ *                  with UFFD_FEATURE_WP_ASYNC the kernel unprotects a page
+ *                  at its first write without a message, and PAGEMAP_SCAN
+ *                  reports the written pages and protects them again
+ *                  (vm_harvest: the pmap_clear_modify of this pager).
+ *
+ * A page table entry dropped while still write-protected leaves a marker,
+ * so a page zapped after it was written reads as "written" to the next
+ * scan: vm_protect_none relies on it to free a page safely.
+ */
+
+#define VM_AROUND 16  /* pages mapped around a read fault: the kernel's */
+#define VM_SCANVEC 64
+
+/*
+ * vm_scan: PAGEMAP_SCAN [start, end) of one view for written pages,
+ * protecting them again; mark them dirty in the object, and set bits of
+ * `mask` (pages from mask_lo, 64 at most) if given.
+ * => object locked.
+ */
+static void vm_scan(struct uobj *o, struct uview *v, char *start, char *end,
+    uint64_t *mask, uint64_t mask_lo)
+{
+	struct page_region r[VM_SCANVEC];
+	struct pm_scan_arg a;
+	long n, i;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
+	a.vec = (uintptr_t)r;
+	a.vec_len = VM_SCANVEC;
+	a.category_mask = PAGE_IS_WRITTEN;
+	a.return_mask = PAGE_IS_WRITTEN;
+	a.start = (uintptr_t)start;
+	a.end = (uintptr_t)end;
+	for (;;) {
+		n = sys_ioctl(SYS_PAGEMAP, o->pg->pmfd, PAGEMAP_SCAN, &a);
+		if (n < 0)
+			break;
+		for (i = 0; i < n; i++) {
+			uint64_t pa = r[i].start, pgno;
+
+			for (; pa < r[i].end; pa += PAGE_SIZE) {
+				struct vpage *p;
+
+				pgno = atop(v->off + (off_t)(pa - (uintptr_t)v->addr));
+				p = pg_lookup(o, pgno);
+				if (p == NULL || (p->flags & PG_FAKE))
+					continue;
+				/* written through a view: dirty, and no longer
+				 * a hole as far as writers are concerned */
+				p->flags &= ~(PG_CLEAN | PG_RDONLY);
+				if (mask != NULL && pgno >= mask_lo &&
+				    pgno < mask_lo + 64)
+					*mask |= (uint64_t)1 << (pgno - mask_lo);
+			}
+		}
+		/* a kernel quirk: walk_end is only meaningful when the
+		 * vector came back full */
+		if (n < VM_SCANVEC || a.walk_end >= a.end)
+			break;
+		a.start = a.walk_end;
+	}
+}
+
+/* vm_overlap: the addresses of view v that hold pages [lo, hi), if any. */
+static bool vm_overlap(struct uview *v, uint64_t lo, uint64_t hi,
+    char **start, char **end)
+{
+	uint64_t vlo = atop(v->off), vhi = vlo + atop(v->len);
+
+	lo = MAX(lo, vlo);
+	hi = MIN(hi, vhi);
+	if (lo >= hi)
+		return false;
+	*start = v->addr + ptoa(lo - vlo);
+	*end = v->addr + ptoa(hi - vlo);
+	return true;
+}
+
+/*
+ * vm_harvest: make pages of [lo, hi) written through views dirty.
+ * => object locked.  Called before every write-back.
+ */
+void vm_harvest(struct uobj *o, uint64_t lo, uint64_t hi)
+{
+	struct uview *v;
+	char *s, *e;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	if (o->nwviews == 0)
+		return;
+	TAILQ_FOREACH(v, &o->views, objq)
+		if (v->shared && (v->prot & PROT_WRITE) &&
+		    vm_overlap(v, lo, hi, &s, &e))
+			vm_scan(o, v, s, e, NULL, 0);
+}
+
+/*
+ * vm_protect_none: remove pages [lo, lo + n) (n <= 64) from every view
+ * (pmap_page_protect(VM_PROT_NONE)), learning which were written.
+ * => object locked; the pages BUSY, owned by the caller, so no fault can
+ *    map them again meanwhile.
+ * => harvest, zap, harvest: a write between the first scan and the zap
+ *    leaves an unprotected entry that the zap drops without a marker,
+ *    which the second scan reports.  Returns the bitmap of written pages
+ *    (made dirty).  Shared read-only and private views need nothing: the
+ *    frame's punch unmaps them, and private copies are theirs.
+ */
+uint64_t vm_protect_none(struct uobj *o, uint64_t lo, int n)
+{
+	uint64_t mask = 0;
+	struct uview *v;
+	char *s, *e;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	KASSERT(n > 0 && n <= 64);
+	if (o->nwviews == 0)
+		return 0;
+	TAILQ_FOREACH(v, &o->views, objq) {
+		if (!v->shared || !(v->prot & PROT_WRITE) ||
+		    !vm_overlap(v, lo, lo + (uint64_t)n, &s, &e))
+			continue;
+		vm_scan(o, v, s, e, &mask, lo);
+		(void)sys_madvise(s, (size_t)(e - s), MADV_DONTNEED);
+		vm_scan(o, v, s, e, &mask, lo);
+	}
+	return mask;
+}
+
+/*
+ * pg_tryfree: free pages pps[0..n) unless a view wrote them since they
+ * were last looked at: those become dirty and are unbusied instead.
+ * => object locked; the pages BUSY, owned by the caller, not wired, in
+ *    ascending order.  Returns how many were freed.
+ */
+int pg_tryfree(struct uobj *o, struct vpage **pps, int n)
+{
+	struct vpage *keep[64];
+	int i, j, k, nfree = 0, nkeep;
+
+	if (o->nwviews == 0) {
+		pg_freerun(o, pps, n);
+		return n;
+	}
+	for (i = 0; i < n; i = j) {
+		uint64_t mask;
+
+		for (j = i + 1; j < n && j - i < 64 &&
+		    pps[j]->pgno == pps[j - 1]->pgno + 1; j++)
+			;
+		mask = vm_protect_none(o, pps[i]->pgno, j - i);
+		for (k = i, nkeep = 0; k < j; k++) {
+			if (mask & ((uint64_t)1 << (k - i)))
+				pg_unbusy(o, pps[k]);
+			else
+				keep[nkeep++] = pps[k];
+		}
+		pg_freerun(o, keep, nkeep);
+		nfree += nkeep;
+	}
+	return nfree;
+}
+
+/* ubc_prefault: touch each page of a caller's buffer before taking locks,
+ * so that copying into or out of a view of the file being read or written
+ * never faults on a page the copy itself holds busy. */
+void ubc_prefault(const void *buf, size_t len)
+{
+	const volatile char *p = buf;
+	size_t i;
+
+	if (len == 0)
+		return;
+	for (i = 0; i < len; i += PAGE_SIZE - ((uintptr_t)(p + i) & PAGE_MASK))
+		(void)p[i];
+	(void)p[len - 1];
+}
+
+/* vm_find: the view holding addr.  => vlock held. */
+static struct uview *vm_find(struct upager *pg, const char *addr)
+{
+	struct uview *v;
+
+	TAILQ_FOREACH(v, &pg->views, pgq)
+		if (addr >= v->addr && addr < v->addr + v->len)
+			return v;
+	return NULL;
+}
+
+static void vm_wake(struct upager *pg, uint64_t addr)
+{
+	struct uffdio_range r = { .start = addr, .len = PAGE_SIZE };
+
+	(void)sys_ioctl(SYS_UFFD, pg->uffd, UFFDIO_WAKE, &r);
+}
+
+/*
+ * vm_continue: map pages [first, first + n) of view v from their frames.
+ * => no locks held; the pages are BUSY or wired by the caller.
+ * => an entry that exists already (another thread mapped it) is skipped;
+ *    the faulting page's sleeper is woken by the last call (no DONTWAKE).
+ */
+static void vm_continue(struct upager *pg, struct uview *v, uint64_t first,
+    int n)
+{
+	uint64_t base = (uintptr_t)v->addr + ptoa(first - atop(v->off));
+	int done = 0;
+
+	while (done < n) {
+		struct uffdio_continue c;
+
+		memset(&c, 0, sizeof(c));
+		c.range.start = base + ptoa(done);
+		c.range.len = ptoa(n - done);
+		c.mode = v->shared && (v->prot & PROT_WRITE) ?
+		    UFFDIO_CONTINUE_MODE_WP : 0;
+		if (sys_ioctl(SYS_UFFD, pg->uffd, UFFDIO_CONTINUE, &c) == 0)
+			break;
+		/* mapped: pages done before the one that failed */
+		done += (c.mapped > 0 ? (int)atop(c.mapped) : 0) + 1;
+	}
+}
+
+/*
+ * vm_ra: the read-around of a view for a fault at pgno: how far before
+ * the fault and how many pages to get, and the read-ahead after them.
+ */
+static void vm_ra(struct upager *pg, struct uview *v, uint64_t pgno,
+    uint64_t *lo, int *n, int *ra)
+{
+	uint64_t next = __atomic_load_n(&v->ra_next, __ATOMIC_RELAXED);
+	uint32_t win = __atomic_load_n(&v->ra_win, __ATOMIC_RELAXED);
+
+	*lo = pgno;
+	*n = 1;
+	*ra = 0;
+	if (v->advice == MADV_RANDOM)
+		return;
+	if (v->advice == MADV_SEQUENTIAL || pgno == next) {
+		win = v->advice == MADV_SEQUENTIAL ? pg->ra_max :
+		    MIN(MAX(win * 2, (uint32_t)VM_AROUND), pg->ra_max);
+		*ra = (int)win;
+	} else {
+		/* read around, like the kernel's mmap: an aligned cluster */
+		win = 0;
+		*lo = MAX(pgno & ~(uint64_t)(VM_AROUND - 1), atop(v->off));
+		*n = (int)(pgno - *lo) + 1;
+		*ra = VM_AROUND - *n;
+	}
+	__atomic_store_n(&v->ra_win, win, __ATOMIC_RELAXED);
+	__atomic_store_n(&v->ra_next, pgno + 1 + (uint64_t)*ra,
+	    __ATOMIC_RELAXED);
+}
+
+/*
+ * vm_fault: serve one page fault on a view.
+ * => no locks held on entry or return; vlock is held shared throughout,
+ *    so the view stays.
+ */
+static void vm_fault(struct upager *pg, const struct uffd_msg *m)
+{
+	uint64_t addr = m->arg.pagefault.address & ~(uint64_t)PAGE_MASK;
+	bool write = (m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
+	struct vpage *pps[UBC_MAXPAGES], *around[2 * VM_AROUND + GP_MAXRA];
+	uint64_t pgno, lo, vlo, vhi, eofpg, first;
+	int n, ra, err, i, na = 0, nb;
+	struct uview *v;
+	struct uobj *o;
+
+	pthread_rwlock_rdlock(&pg->vlock);
+	if ((v = vm_find(pg, (const char *)(uintptr_t)addr)) == NULL) {
+		/* unmapped under us: let the thread fault again, and fail */
+		vm_wake(pg, addr);
+		goto out;
+	}
+	o = v->obj;
+	pgno = atop(v->off + (off_t)(addr - (uintptr_t)v->addr));
+	vlo = atop(v->off);
+	vhi = vlo + atop(v->len);
+	if (write)
+		lo = pgno, n = 1, ra = 0;
+	else
+		vm_ra(pg, v, pgno, &lo, &n, &ra);
+	pthread_mutex_lock(&o->lock);
+	for (;;) {
+		struct vpage *p;
+
+		eofpg = atop(round_page(o->size));
+		/* a write extending the file holds its pages busy until the
+		 * size covers them */
+		if (pgno < eofpg || (p = pg_lookup(o, pgno)) == NULL ||
+		    !(p->flags & PG_BUSY))
+			break;
+		pg_wait(o, p);
+	}
+	if (pgno >= eofpg) {
+		/* the file shrank (or a write extending it failed): the
+		 * memfd will say SIGBUS when the thread faults again */
+		pthread_mutex_unlock(&o->lock);
+		vm_wake(pg, addr);
+		goto out;
+	}
+	ra = (int)MIN((uint64_t)ra, vhi - (lo + (uint64_t)n));
+	err = gp_getpages(o, lo, &n, pps, write ? VM_PROT_WRITE : VM_PROT_READ,
+	    0, ra);
+	if (err != 0) {
+		/* as the kernel does when a page cannot be read */
+		pthread_mutex_unlock(&o->lock);
+		(void)syscall(SYS_tgkill, getpid(), m->arg.pagefault.feat.ptid,
+		    SIGBUS);
+		vm_wake(pg, addr);
+		goto out;
+	}
+	/* map the whole resident cluster around the fault: wire the valid
+	 * pages before and after the ones got, up to the view's bounds */
+	first = lo;
+	for (nb = 0; nb < VM_AROUND && first > vlo; nb++) {
+		struct vpage *p = pg_lookup(o, first - 1);
+
+		if (p == NULL || (p->flags & (PG_FAKE | PG_RELEASED)))
+			break;
+		first--;
+	}
+	for (i = 0; i < nb; i++) {
+		around[na] = pg_lookup(o, first + (uint64_t)i);
+		around[na++]->wire++;
+	}
+	for (i = 0; i < n; i++) {
+		pps[i]->flags &= ~PG_RAHEAD;
+		pg_reference(pps[i]);
+	}
+	while (na < (int)(sizeof(around) / sizeof(around[0])) &&
+	    lo + (uint64_t)n + (uint64_t)(na - nb) < MIN(vhi, eofpg)) {
+		struct vpage *p = pg_lookup(o, lo + (uint64_t)n +
+		    (uint64_t)(na - nb));
+
+		if (p == NULL || (p->flags & (PG_FAKE | PG_RELEASED)))
+			break;
+		p->wire++;
+		around[na++] = p;
+		if (na - nb >= VM_AROUND + ra)
+			break;
+	}
+	pthread_mutex_unlock(&o->lock);
+	vm_continue(pg, v, first, nb + n + (na - nb));
+	pthread_mutex_lock(&o->lock);
+	for (i = 0; i < na; i++)
+		pg_unwire(o, around[i]);
+	for (i = 0; i < n; i++)
+		pg_unbusy(o, pps[i]);
+	pthread_mutex_unlock(&o->lock);
+out:
+	pthread_rwlock_unlock(&pg->vlock);
+}
+
+/* vm_thread: a fault thread: read the userfaultfd, serve each fault. */
+static void *vm_thread(void *arg)
+{
+	struct upager *pg = arg;
+	struct pollfd pf[2] = {
+		{ .fd = pg->uffd, .events = POLLIN },
+		{ .fd = pg->evfd, .events = POLLIN },
+	};
+	struct uffd_msg m[16];
+	ssize_t r;
+	int i;
+
+	for (;;) {
+		if (poll(pf, 2, -1) < 0)
+			continue;
+		if (pf[1].revents & POLLIN)
+			break;
+		r = read(pg->uffd, m, sizeof(m));
+		if (r <= 0)
+			continue;
+		for (i = 0; i < (int)(r / (ssize_t)sizeof(m[0])); i++)
+			if (m[i].event == UFFD_EVENT_PAGEFAULT)
+				vm_fault(pg, &m[i]);
+	}
+	return NULL;
+}
+
+/*
+ * upager_unmap and friends name only an address: the live pagers with
+ * views are on one list, and the address finds its pager there.
+ */
+static pthread_mutex_t vm_pagers_lock = PTHREAD_MUTEX_INITIALIZER;
+static TAILQ_HEAD(, upager) vm_pagers = TAILQ_HEAD_INITIALIZER(vm_pagers);
+
+/*
+ * vm_init: the userfaultfd, the pagemap and the fault threads, at the
+ * first upager_map.  => no locks held.  Returns 0, -ENOTSUP when the
+ * kernel lacks a feature views need, or the error of a call that failed.
+ */
+static int vm_init(struct upager *pg)
+{
+	const uint64_t need = UFFD_FEATURE_WP_ASYNC |
+	    UFFD_FEATURE_WP_UNPOPULATED | UFFD_FEATURE_MINOR_SHMEM |
+	    UFFD_FEATURE_WP_HUGETLBFS_SHMEM | UFFD_FEATURE_THREAD_ID |
+	    UFFD_FEATURE_EXACT_ADDRESS;
+	struct uffdio_api api = { .api = UFFD_API, .features = need };
+	sigset_t all, old;
+	int err = 0, i;
+
+	pthread_mutex_lock(&pg->vminit);
+	if (pg->vmready)
+		goto out;
+	pg->uffd = pg->pmfd = pg->evfd = -1;
+	if ((pg->uffd = sys_userfaultfd(O_CLOEXEC | O_NONBLOCK |
+	    UFFD_USER_MODE_ONLY)) < 0) {
+		err = pg->uffd;
+		goto fail;
+	}
+	if ((err = (int)sys_ioctl(SYS_UFFD, pg->uffd, UFFDIO_API, &api)) != 0)
+		goto fail;
+	if ((api.features & need) != need) {
+		err = -ENOTSUP;
+		goto fail;
+	}
+	if ((pg->pmfd = sys_open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC,
+	    0)) < 0) {
+		err = pg->pmfd;
+		goto fail;
+	}
+	if ((pg->evfd = eventfd(0, EFD_CLOEXEC)) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	/* the fault threads take no signals meant for the program */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 0; i < VM_NTHREADS; i++)
+		if ((err = -pthread_create(&pg->fthreads[i], NULL, vm_thread,
+		    pg)) != 0)
+			break;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0) {
+		uint64_t one = 1;
+
+		(void)!write(pg->evfd, &one, sizeof(one));
+		while (i-- > 0)
+			pthread_join(pg->fthreads[i], NULL);
+		goto fail;
+	}
+	pg->vmready = true;
+	pthread_mutex_lock(&vm_pagers_lock);
+	TAILQ_INSERT_TAIL(&vm_pagers, pg, pagerq);
+	pthread_mutex_unlock(&vm_pagers_lock);
+	goto out;
+fail:
+	if (pg->uffd >= 0)
+		(void)sys_close(pg->uffd);
+	if (pg->pmfd >= 0)
+		(void)sys_close(pg->pmfd);
+	if (pg->evfd >= 0)
+		(void)sys_close(pg->evfd);
+out:
+	pthread_mutex_unlock(&pg->vminit);
+	return err;
+}
+
+/*
+ * vm_detach: take a view off the lists and drop its reference, after
+ * harvesting what was written through it.  The caller unmaps it.
+ * => vlock held exclusive.
+ */
+static void vm_detach(struct upager *pg, struct uview *v)
+{
+	struct uobj *o = v->obj;
+
+	TAILQ_REMOVE(&pg->views, v, pgq);
+	pthread_mutex_lock(&o->lock);
+	vm_harvest(o, atop(v->off), atop(v->off) + atop(v->len));
+	TAILQ_REMOVE(&o->views, v, objq);
+	if (v->shared && (v->prot & PROT_WRITE))
+		o->nwviews--;
+	pthread_mutex_unlock(&o->lock);
+	obj_release(pg, o);
+}
+
+/* vm_fini: unmap every view, stop the fault threads.  => no locks held. */
+void vm_fini(struct upager *pg)
+{
+	struct uview *v;
+	uint64_t one = 1;
+	int i;
+
+	if (!pg->vmready)
+		return;
+	pthread_mutex_lock(&vm_pagers_lock);
+	TAILQ_REMOVE(&vm_pagers, pg, pagerq);
+	pthread_mutex_unlock(&vm_pagers_lock);
+	pthread_rwlock_wrlock(&pg->vlock);
+	while ((v = TAILQ_FIRST(&pg->views)) != NULL) {
+		vm_detach(pg, v);
+		(void)sys_munmap(v->addr, v->len);
+		free(v);
+	}
+	pthread_rwlock_unlock(&pg->vlock);
+	(void)!write(pg->evfd, &one, sizeof(one));
+	for (i = 0; i < VM_NTHREADS; i++)
+		pthread_join(pg->fthreads[i], NULL);
+	(void)sys_close(pg->uffd);
+	(void)sys_close(pg->pmfd);
+	(void)sys_close(pg->evfd);
+	pg->vmready = false;
+}
+
+UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
+    int prot, int flags, void **addr)
+{
+	struct uffdio_register reg;
+	struct uview *v = NULL;
+	struct upager *pg;
+	struct uobj *o;
+	bool shared, wprot;
+	char *a = MAP_FAILED;
+	int err;
+
+	if (f == NULL || f->magic != UFILE_MAGIC || addr == NULL || len == 0 ||
+	    off < 0 || (off & (off_t)PAGE_MASK) ||
+	    (prot & ~(PROT_READ | PROT_WRITE)) != 0 ||
+	    (flags != MAP_SHARED && flags != MAP_PRIVATE))
+		return -EINVAL;
+	len = (size_t)round_page((off_t)MIN(len, (size_t)UPAGER_MAX_FILE_SIZE));
+	if (off > UPAGER_MAX_FILE_SIZE - (off_t)len)
+		return -EINVAL;
+	shared = flags == MAP_SHARED;
+	wprot = shared && (prot & PROT_WRITE);
+	/* the kernel's rules for a descriptor's access mode */
+	if (f->acc == O_WRONLY || (wprot && f->acc != O_RDWR))
+		return -EACCES;
+	pg = f->pg;
+	o = f->obj;
+	if ((err = vm_init(pg)) != 0)
+		return err;
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	a = sys_mmap(NULL, len, prot, flags, o->memfd, off, &err);
+	if (err != 0)
+		goto fail;
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (uintptr_t)a;
+	reg.range.len = len;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_MINOR |
+	    (wprot ? UFFDIO_REGISTER_MODE_WP : 0);
+	if ((err = (int)sys_ioctl(SYS_UFFD, pg->uffd, UFFDIO_REGISTER,
+	    &reg)) != 0)
+		goto fail;
+	v->addr = a;
+	v->len = len;
+	v->off = off;
+	v->obj = o;
+	v->prot = prot;
+	v->shared = shared;
+	v->advice = MADV_NORMAL;
+	v->ra_next = UINT64_MAX;
+	obj_reference(pg, o);
+	pthread_rwlock_wrlock(&pg->vlock);
+	pthread_mutex_lock(&o->lock);
+	TAILQ_INSERT_TAIL(&o->views, v, objq);
+	if (wprot) {
+		o->nwviews++;
+		/* protect every entry now, so that pages never touched do
+		 * not read as written to the first scan */
+		vm_scan(o, v, a, a + len, NULL, 0);
+	}
+	pthread_mutex_unlock(&o->lock);
+	TAILQ_INSERT_TAIL(&pg->views, v, pgq);
+	pthread_rwlock_unlock(&pg->vlock);
+	*addr = a;
+	return 0;
+fail:
+	if (a != MAP_FAILED)
+		(void)sys_munmap(a, len);
+	free(v);
+	return err;
+}
+
+/*
+ * vm_range: check that [addr, addr + len) is page-aligned and lies in
+ * views; round len up.  => vlock held.  Returns 0, -EINVAL, or -ENOMEM
+ * for a part that is not a view (as munmap/msync/madvise say).
+ */
+static int vm_range(struct upager *pg, void *addr, size_t *len)
+{
+	char *a = addr, *end;
+	struct uview *v;
+
+	if (((uintptr_t)a & PAGE_MASK) || *len == 0 ||
+	    *len > SIZE_MAX - PAGE_SIZE)
+		return -EINVAL;
+	*len = (size_t)round_page((off_t)*len);
+	end = a + *len;
+	while (a < end) {
+		if ((v = vm_find(pg, a)) == NULL)
+			return -ENOMEM;
+		a = v->addr + v->len;
+	}
+	return 0;
+}
+
+/*
+ * vm_lookup_pager: the pager owning a view at addr, returned with its
+ * vlock held (exclusive if excl); or NULL.
+ */
+static struct upager *vm_lookup_pager(void *addr, bool excl)
+{
+	struct upager *c, *pg = NULL;
+
+	pthread_mutex_lock(&vm_pagers_lock);
+	TAILQ_FOREACH(c, &vm_pagers, pagerq) {
+		if (excl)
+			pthread_rwlock_wrlock(&c->vlock);
+		else
+			pthread_rwlock_rdlock(&c->vlock);
+		if (vm_find(c, addr) != NULL) {
+			pg = c;
+			break;
+		}
+		pthread_rwlock_unlock(&c->vlock);
+	}
+	pthread_mutex_unlock(&vm_pagers_lock);
+	return pg;
+}
+
+/*
+ * vm_cut: unmap [a, cut) of view v, where v->addr <= a < cut <= its end:
+ * harvest that part, then drop it; the view shrinks, splits, or goes.
+ * => vlock held exclusive.  Returns 0 or -ENOMEM (nothing done).
+ */
+static int vm_cut(struct upager *pg, struct uview *v, char *a, char *cut)
+{
+	char *vend = v->addr + v->len;
+	struct uobj *o = v->obj;
+	struct uview *tail = NULL;
+	uint64_t plo = atop(v->off + (a - v->addr));
+
+	if (a == v->addr && cut == vend) {
+		vm_detach(pg, v);
+		(void)sys_munmap(v->addr, v->len);
+		free(v);
+		return 0;
+	}
+	if (a > v->addr && cut < vend) {
+		if ((tail = calloc(1, sizeof(*tail))) == NULL)
+			return -ENOMEM;
+		*tail = *v;
+		tail->addr = cut;
+		tail->len = (size_t)(vend - cut);
+		tail->off = v->off + (cut - v->addr);
+		obj_reference(pg, o);
+		TAILQ_INSERT_TAIL(&pg->views, tail, pgq);
+	}
+	pthread_mutex_lock(&o->lock);
+	vm_harvest(o, plo, plo + atop(cut - a));
+	if (tail != NULL) {
+		TAILQ_INSERT_TAIL(&o->views, tail, objq);
+		if (tail->shared && (tail->prot & PROT_WRITE))
+			o->nwviews++;
+	}
+	if (a == v->addr) {
+		v->off += cut - a;
+		v->addr = cut;
+		v->len = (size_t)(vend - cut);
+	} else {
+		v->len = (size_t)(a - v->addr);
+	}
+	pthread_mutex_unlock(&o->lock);
+	(void)sys_munmap(a, (size_t)(cut - a));
+	return 0;
+}
+
+UPAGER_EXPORT int upager_unmap(void *addr, size_t len)
+{
+	char *a = addr, *end;
+	struct upager *pg;
+	struct uview *v;
+	int err;
+
+	if ((pg = vm_lookup_pager(addr, true)) == NULL)
+		return -EINVAL;
+	if ((err = vm_range(pg, addr, &len)) != 0)
+		goto out;
+	end = a + len;
+	while (err == 0 && a < end && (v = vm_find(pg, a)) != NULL) {
+		char *cut = MIN(end, v->addr + v->len);
+
+		err = vm_cut(pg, v, a, cut);
+		a = cut;
+	}
+out:
+	pthread_rwlock_unlock(&pg->vlock);
+	return err;
+}
+
+/*
+ * upager_msync: write back what views wrote in [addr, addr + len).
+ * MS_ASYNC only notes the written pages as dirty (write-back comes with
+ * the next sync, close, or the budget); MS_SYNC writes them and fdatasyncs;
+ * MS_INVALIDATE then drops the range's clean pages from the cache.
+ */
+UPAGER_EXPORT int upager_msync(void *addr, size_t len, int flags)
+{
+	char *a = addr, *end;
+	struct upager *pg;
+	struct uview *v;
+	int err, e;
+
+	if ((flags & ~(MS_SYNC | MS_ASYNC | MS_INVALIDATE)) != 0 ||
+	    (flags & (MS_SYNC | MS_ASYNC)) == (MS_SYNC | MS_ASYNC))
+		return -EINVAL;
+	if ((pg = vm_lookup_pager(addr, false)) == NULL)
+		return -ENOMEM;
+	if ((err = vm_range(pg, addr, &len)) != 0)
+		goto out;
+	end = a + len;
+	while (a < end && (v = vm_find(pg, a)) != NULL) {
+		char *cut = MIN(end, v->addr + v->len);
+		off_t foff = v->off + (a - v->addr);
+		struct uobj *o = v->obj;
+
+		if (!v->shared) {
+			a = cut;
+			continue;
+		}
+		if (flags & (MS_SYNC | MS_INVALIDATE)) {
+			e = obj_sync(o, foff, cut - a,
+			    ((flags & MS_SYNC) ? UPAGER_SYNC_WAIT : 0) |
+			    ((flags & MS_INVALIDATE) ?
+			    UPAGER_SYNC_INVALIDATE : 0));
+		} else {
+			pthread_mutex_lock(&o->lock);
+			vm_harvest(o, atop(foff), atop(round_page(foff +
+			    (cut - a))));
+			pthread_mutex_unlock(&o->lock);
+			e = 0;
+		}
+		if (e != 0 && err == 0)
+			err = e;
+		a = cut;
+	}
+out:
+	pthread_rwlock_unlock(&pg->vlock);
+	return err;
+}
+
+/*
+ * vm_willneed: read [foff, foff + len) of the file into the cache.
+ * => no locks but vlock held.  Reads synchronously for now (an I/O engine
+ *    with its own completions comes with the page daemon).
+ */
+static void vm_willneed(struct upager *pg, struct uobj *o, off_t foff,
+    off_t len)
+{
+	struct vpage *pps[UBC_MAXPAGES];
+	uint64_t pgno = atop(foff), end = atop(round_page(foff + len));
+	int n, i;
+
+	pthread_mutex_lock(&o->lock);
+	end = MIN(end, atop(round_page(o->size)));
+	while (pgno < end) {
+		n = (int)MIN(end - pgno, (uint64_t)pg->ubc_pages);
+		if (gp_getpages(o, pgno, &n, pps, VM_PROT_READ, 0, 0) != 0)
+			break;
+		for (i = 0; i < n; i++)
+			pg_unbusy(o, pps[i]);
+		pgno += (uint64_t)n;
+		end = MIN(end, atop(round_page(o->size)));
+	}
+	pthread_mutex_unlock(&o->lock);
+}
+
+UPAGER_EXPORT int upager_madvise(void *addr, size_t len, int advice)
+{
+	char *a = addr, *end;
+	struct upager *pg;
+	struct uview *v;
+	int err;
+
+	if (advice != MADV_NORMAL && advice != MADV_SEQUENTIAL &&
+	    advice != MADV_RANDOM && advice != MADV_WILLNEED &&
+	    advice != MADV_DONTNEED)
+		return -EINVAL;
+	if ((pg = vm_lookup_pager(addr, false)) == NULL)
+		return -ENOMEM;
+	if ((err = vm_range(pg, addr, &len)) != 0)
+		goto out;
+	end = a + len;
+	while (a < end && (v = vm_find(pg, a)) != NULL) {
+		char *cut = MIN(end, v->addr + v->len);
+		off_t foff = v->off + (a - v->addr);
+		struct uobj *o = v->obj;
+
+		switch (advice) {
+		case MADV_WILLNEED:
+			vm_willneed(pg, o, foff, cut - a);
+			break;
+		case MADV_DONTNEED:
+			/* what was written stays: dirty in the cache */
+			pthread_mutex_lock(&o->lock);
+			vm_harvest(o, atop(foff), atop(foff + (cut - a)));
+			pthread_mutex_unlock(&o->lock);
+			(void)sys_madvise(a, (size_t)(cut - a), MADV_DONTNEED);
+			break;
+		default:
+			/* per view, as read-ahead is per view */
+			__atomic_store_n(&v->advice, advice, __ATOMIC_RELAXED);
+			break;
+		}
+		a = cut;
+	}
+out:
+	pthread_rwlock_unlock(&pg->vlock);
+	return err;
+}
