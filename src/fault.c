@@ -229,9 +229,10 @@ static void vm_wake(struct upager *pg, uint64_t addr)
  *    the faulting page's sleeper is woken by the last call (no DONTWAKE).
  */
 static void vm_continue(struct upager *pg, struct uview *v, uint64_t first,
-    int n)
+    int n, uint64_t fault_addr)
 {
 	uint64_t base = (uintptr_t)v->addr + ptoa(first - atop(v->off));
+	bool failed = false;
 	int done = 0;
 
 	while (done < n) {
@@ -246,7 +247,11 @@ static void vm_continue(struct upager *pg, struct uview *v, uint64_t first,
 			break;
 		/* mapped: pages done before the one that failed */
 		done += (c.mapped > 0 ? (int)atop(c.mapped) : 0) + 1;
+		failed = true;
 	}
+	/* the faulting page may be the one skipped: wake its sleeper */
+	if (failed)
+		vm_wake(pg, fault_addr);
 }
 
 /*
@@ -370,7 +375,7 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 			break;
 	}
 	pthread_mutex_unlock(&o->lock);
-	vm_continue(pg, v, first, nb + n + (na - nb));
+	vm_continue(pg, v, first, nb + n + (na - nb), addr);
 	pthread_mutex_lock(&o->lock);
 	for (i = 0; i < na; i++)
 		pg_unwire(o, around[i]);
@@ -567,6 +572,10 @@ UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
 	a = sys_mmap(NULL, len, prot, flags, o->memfd, off, &err);
 	if (err != 0)
 		goto fail;
+	/* a child would see the memfd without the pager behind it: holes
+	 * as zeros; better that it faults.  And frames are 4 KiB pages. */
+	(void)sys_madvise(a, len, MADV_DONTFORK);
+	(void)sys_madvise(a, len, MADV_NOHUGEPAGE);
 	memset(&reg, 0, sizeof(reg));
 	reg.range.start = (uintptr_t)a;
 	reg.range.len = len;

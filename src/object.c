@@ -71,6 +71,9 @@ int obj_window(struct uobj *o, off_t end)
 	    o->memfd, 0, &err);
 	if (err != 0)
 		goto fail;
+	/* frames are 4 KiB pages: a huge page would defeat punching one */
+	(void)sys_madvise(base, len, MADV_NOHUGEPAGE);
+	(void)sys_madvise(base, len, MADV_DONTFORK);
 	if (o->win != NULL) {
 		old->base = o->win;
 		old->len = o->winlen;
