@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tools/cli.h"
 #include "upager.h"
 
 #define BLOCK 4096              /* every read is one 4 KiB block */
@@ -103,30 +104,6 @@ static void bad_arg(const char *fmt, ...)
 	exit(2);
 }
 
-/* parse_size: a positive byte count with an optional K, M or G suffix. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 /* option_value: the value of --name VALUE or --name=VALUE at argv[*i]. */
 static const char *option_value(int argc, char **argv, int *i,
     const char *name)
@@ -148,16 +125,14 @@ static const char *option_value(int argc, char **argv, int *i,
 /* parse_args: fill *p from the command line, or exit with status 2. */
 static void parse_args(int argc, char **argv, struct params *p)
 {
-	const char *tmp = getenv("TMPDIR");
 	const char *v;
 	uint64_t n;
-	long pagesize = sysconf(_SC_PAGESIZE);
 
 	p->size = 256ull << 20;
 	p->budget = 0;
 	p->runs = 5;
 	p->random_ops = 20000;
-	p->dir = tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp";
+	p->dir = default_dir();
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
@@ -190,31 +165,13 @@ static void parse_args(int argc, char **argv, struct params *p)
 		p->budget = p->size / 4;
 	if (p->size < 2 * BLOCK)
 		bad_arg("--size must be at least %d bytes", 2 * BLOCK);
-	if (p->budget < 64 * (uint64_t)pagesize)
-		bad_arg("--budget must be at least 64 pages (%ld bytes)",
-		    64 * pagesize);
+	if (p->budget < least_budget())
+		bad_arg("--budget must be at least 64 pages (%" PRIu64
+		    " bytes)", least_budget());
 	if (p->size <= p->budget)
 		bad_arg("--size (%" PRIu64 ") must exceed --budget (%" PRIu64
 		    "): the file has to be larger than the budget",
 		    p->size, p->budget);
-}
-
-/* now: monotonic seconds, for timing passes. */
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* mix64: the splitmix64 finaliser, for data, offsets and checksums. */
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
 }
 
 /*
@@ -305,8 +262,7 @@ static uint64_t make_file(const struct params *p)
 		    (size_t)(p->size - off) : FILL_CHUNK;
 		ssize_t n;
 
-		for (size_t i = 0; i < len / 8; i++)
-			chunk[i] = mix64(off / 8 + i);
+		fill_pattern(chunk, off, len);
 		for (size_t b = 0; b < len; b += BLOCK)
 			sum += block_sum((char *)chunk + b, off + b);
 		n = pwrite(fd, chunk, len, (off_t)off);
@@ -647,9 +603,7 @@ int main(int argc, char **argv)
 
 	parse_args(argc, argv, &b.p);
 	atexit(remove_file);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	on_interrupt(on_signal);
 
 	b.reg_size = b.p.budget / 2 / BLOCK * BLOCK;
 	b.seq_sum = make_file(&b.p);

@@ -598,6 +598,7 @@ UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
 	TAILQ_INSERT_TAIL(&o->views, v, objq);
 	if (wprot) {
 		o->nwviews++;
+		o->everwmapped = true;
 		/* protect every entry now, so that pages never touched do
 		 * not read as written to the first scan */
 		vm_scan(o, v, a, a + len, NULL, 0);

@@ -354,8 +354,11 @@ int obj_check(struct uobj *o)
 		if (key >= eofpg && !(p->flags & (PG_BUSY | PG_RELEASED)))
 			BAD("page %lu past EOF (size %lld)\n",
 			    (unsigned long)key, (long long)o->size);
+		/* views may write past EOF in the last page, as the
+		 * kernel's mmap lets them: the zeros are restored when the
+		 * file grows over them (obj_zerotail) */
 		if (key + 1 == eofpg && (o->size & (off_t)PAGE_MASK) &&
-		    !(p->flags & (PG_BUSY | PG_FAKE))) {
+		    !o->everwmapped && !(p->flags & (PG_BUSY | PG_FAKE))) {
 			const char *d = pg_addr(o, p);
 			size_t i;
 

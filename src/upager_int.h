@@ -138,6 +138,7 @@ struct uobj {
 	size_t blksize;
 	struct uviewlist views;    /* mapped views of this file */
 	int nwviews;               /* of them, shared and writeable */
+	bool everwmapped;          /* a shared writeable view ever existed */
 
 	/* under olock: */
 	int refs;                  /* handles */

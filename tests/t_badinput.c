@@ -3,57 +3,14 @@
  * nothing (the file's contents and size, as upager and the disk see them).
  */
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "debug.h"
-#include "sys.h"
-#include "upager.h"
+#include "testlib.h"
 
-static size_t PG;
 static int nchecks;
-
-#define PCHECK(pg) CHECK_EQ(dbg_check_pager(pg), 0)
-
-static const char *tpath(const char *name)
-{
-	static char bufs[8][512];
-	static int next;
-	char *b = bufs[next++ % 8];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", test_dir(), name);
-	return b;
-}
-
-static unsigned char pat(uint64_t off, unsigned seed)
-{
-	uint64_t x = (off + 1) * 0x9E3779B97F4A7C15ull ^
-	    (seed + 1) * 0xBF58476D1CE4E5B9ull;
-
-	x ^= x >> 31;
-	x *= 0x94D049BB133111EBull;
-	x ^= x >> 29;
-	return (unsigned char)(x % 255 + 1);
-}
-
-static void fill(unsigned char *b, size_t n, uint64_t off, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		b[i] = pat(off + i, seed);
-}
-
-static void disk_write(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	CHECK(fd >= 0);
-	CHECK(write(fd, buf, len) == (ssize_t)len);
-	CHECK(close(fd) == 0);
-}
 
 /* The reference file: its contents, in memory. */
 #define REF_LEN (3 * 4096 + 1000)
@@ -66,14 +23,7 @@ static const char *refpath;
  * NULL, through upager (f must be readable).
  */
 #define UNCHANGED(f) do { \
-	struct stat un_st_; \
-	int un_fd_ = open(refpath, O_RDONLY); \
-	CHECK(un_fd_ >= 0); \
-	CHECK(fstat(un_fd_, &un_st_) == 0); \
-	CHECK_EQ(un_st_.st_size, REF_LEN); \
-	CHECK_EQ(pread(un_fd_, big, sizeof(big), 0), REF_LEN); \
-	CHECK_MEM(big, ref, REF_LEN); \
-	CHECK(close(un_fd_) == 0); \
+	DISK_EXPECT(refpath, ref, REF_LEN); \
 	if ((f) != NULL) { \
 		CHECK_EQ(upager_size(f), REF_LEN); \
 		CHECK_EQ(upager_pread((f), big, sizeof(big), 0), REF_LEN); \
@@ -87,15 +37,6 @@ static const char *refpath;
 	CHECK_EQ((call), -(err)); \
 	nchecks++; \
 } while (0)
-
-static upager_file_t *uopen(upager_t *pg, const char *path, int flags)
-{
-	upager_file_t *f = NULL;
-
-	CHECK_EQ(upager_open(pg, path, flags, 0644, &f), 0);
-	CHECK(f != NULL);
-	return f;
-}
 
 static void test_create(void)
 {
@@ -368,34 +309,19 @@ static void test_strerror(void)
 	CHECK(strcmp(upager_strerror(-EIO), upager_strerror(-ENOSPC)) != 0);
 }
 
-static int rm_one(const char *path, const struct stat *st, int type,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	CHECK(remove(path) == 0);
-	return 0;
-}
-
 int main(void)
 {
-	struct upager_config cfg;
-	struct upager_stats st;
-	upager_t *pg = NULL;
+	upager_t *pg;
 	upager_file_t *f;
 
 	refpath = tpath("ref");
 	fill(ref, REF_LEN, 0, 1);
-	disk_write(refpath, ref, REF_LEN);
+	disk_write(refpath, ref, REF_LEN, 0, O_TRUNC);
 
 	test_create();
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.syncer_delay_ms = 3600 * 1000;	/* no write-back by age */
-	CHECK_EQ(upager_create(&cfg, &pg), 0);
-	CHECK_EQ(upager_stats(pg, &st), 0);
-	PG = (size_t)st.page_size;
+	pg = mkpager_quiet(0);		/* no write-back by age */
+	set_page_size(pg);
 	CHECK(PG < REF_LEN);
 	f = uopen(pg, refpath, O_RDWR);
 	UNCHANGED(f);
@@ -411,7 +337,7 @@ int main(void)
 	UNCHANGED(NULL);
 	test_strerror();
 
-	CHECK(nftw(test_dir(), rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+	rm_test_dir();
 	printf("t_badinput: %d checks passed\n", nchecks);
 	return 0;
 }

@@ -29,18 +29,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "upager.h"
-#include "debug.h"
-#include "check.h"
+#include "testlib.h"
 
 #define SLOT 1000
 #define OWNED_SLOTS 1200                /* 1.2 MB: more than the budget */
@@ -58,76 +53,13 @@
 static uint64_t g_seed;
 static int g_phase;
 
+/* on_abort: how to rerun a failure. */
 static void on_abort(int sig)
 {
-	char buf[256];
-	int n;
-
 	(void)sig;
-	n = snprintf(buf, sizeof(buf), "t_conc_hammer: FAILED seed=%" PRIu64
-	    " phase=%d (rerun with UPAGER_SEED=%" PRIu64 "; threads make "
-	    "it nondeterministic)\n", g_seed, g_phase, g_seed);
-	if (n > 0)
-		(void)!write(2, buf, (size_t)n < sizeof(buf) ? (size_t)n :
-		    sizeof(buf) - 1);
-}
-
-static void fail(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4), noreturn));
-static void fail(const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-	char msg[512];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s:%d: %s\n", file, line, msg);
-	abort();
-}
-#define FAIL(...) fail(__FILE__, __LINE__, __VA_ARGS__)
-
-/* ---- random numbers: xoshiro256**, one state per thread ---- */
-
-struct rng {
-	uint64_t s[4];
-};
-
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rnext(struct rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t v = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return v;
-}
-
-static void rseed(struct rng *r, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++)
-		r->s[i] = mix64(seed += 0x9e3779b97f4a7c15ull);
-}
-
-static uint64_t rnd(struct rng *r, uint64_t n)
-{
-	return rnext(r) % n;
+	abort_note("t_conc_hammer: FAILED seed=%" PRIu64 " phase=%d (rerun "
+	    "with UPAGER_SEED=%" PRIu64 "; threads make it nondeterministic)"
+	    "\n", g_seed, g_phase, g_seed);
 }
 
 /* ---- slot patterns ---- */
@@ -144,8 +76,8 @@ struct slot_hdr {
 static void make_slot(unsigned char *buf, uint32_t tid, uint32_t seq,
     uint32_t slot, uint32_t first, uint32_t last)
 {
-	struct slot_hdr h = { MAGIC | ((uint32_t)g_phase & 0xff), tid, seq, slot,
-	    first, last };
+	struct slot_hdr h = { MAGIC | ((uint32_t)g_phase & 0xff), tid, seq,
+	    slot, first, last };
 	uint64_t x = mix64(((uint64_t)tid << 56) ^ ((uint64_t)seq << 24) ^
 	    slot ^ ((uint64_t)g_phase << 52) ^ 0x5a5a);
 	size_t i;
@@ -160,14 +92,6 @@ static void make_slot(unsigned char *buf, uint32_t tid, uint32_t seq,
 	}
 }
 
-static int all_zero(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != 0)
-			return 0;
-	return 1;
-}
-
 /*
  * check_slot: 0 if the slot is all zeros, 1 if it holds a valid pattern
  * for slot `slot` (header in *h); fails the test otherwise.
@@ -176,6 +100,7 @@ static int check_slot(const unsigned char *p, uint32_t slot, int nthreads,
     struct slot_hdr *h, const char *where)
 {
 	unsigned char want[SLOT];
+	size_t i;
 
 	if (all_zero(p, SLOT))
 		return 0;
@@ -189,15 +114,10 @@ static int check_slot(const unsigned char *p, uint32_t slot, int nthreads,
 		    (long long)slot * SLOT, h->magic, h->tid, h->seq, h->slot,
 		    h->first, h->last);
 	make_slot(want, h->tid, h->seq, h->slot, h->first, h->last);
-	if (memcmp(want, p, SLOT) != 0) {
-		size_t i = 0;
-
-		while (want[i] == p[i])
-			i++;
+	if ((i = mem_diff(want, p, SLOT)) < SLOT)
 		FAIL("%s: slot %u (tid %u seq %u) is torn at byte %zu (file "
 		    "offset %lld): %#x != %#x", where, slot, h->tid, h->seq, i,
 		    (long long)slot * SLOT + (long long)i, p[i], want[i]);
-	}
 	return 1;
 }
 
@@ -538,16 +458,14 @@ static void check_image(struct hammer *hm, const unsigned char *img,
 static void run_phase(struct hammer *hm, int nthreads, unsigned long rounds,
     const char *path, uint64_t seed, int destroy_open)
 {
-	unsigned char *img = malloc((size_t)TOTAL_END);
-	unsigned char *disk = malloc((size_t)TOTAL_END);
+	unsigned char *img = xmalloc((size_t)TOTAL_END);
+	unsigned char *disk = xmalloc((size_t)TOTAL_END);
 	struct upager_config cfg;
 	struct upager_stats st;
-	struct timespec t0, t1;
-	off_t size, off;
-	int r, fd;
+	double t0 = mono_now();
+	off_t size, off, dsz;
+	size_t i;
 
-	CHECK(img != NULL && disk != NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	g_phase++;
 	hm->nthreads = nthreads;
 	hm->rounds = rounds;
@@ -563,16 +481,14 @@ static void run_phase(struct hammer *hm, int nthreads, unsigned long rounds,
 	CHECK_OK(upager_truncate(hm->h[0], OWNED_END));
 
 	for (int t = 0; t < nthreads; t++) {
-		struct worker *w = calloc(1, sizeof(*w));
+		struct worker *w = xcalloc(sizeof(*w));
 
-		CHECK(w != NULL);
 		w->hm = hm;
 		w->tid = t;
 		rseed(&w->rng, seed ^ ((uint64_t)g_phase << 32) ^
 		    (uint64_t)t * 0x1234567ull);
 		atomic_init(&w->seq, 0);
-		w->last = calloc(OWNED_SLOTS, sizeof(*w->last));
-		CHECK(w->last != NULL);
+		w->last = xcalloc(OWNED_SLOTS * sizeof(*w->last));
 		hm->w[t] = w;
 	}
 	for (int t = 0; t < nthreads; t++)
@@ -582,9 +498,7 @@ static void run_phase(struct hammer *hm, int nthreads, unsigned long rounds,
 		CHECK(pthread_join(hm->w[t]->th, NULL) == 0);
 
 	/* quiet now: check the pager and the file through upager */
-	r = dbg_check_pager(hm->pg);
-	if (r != 0)
-		FAIL("dbg_check_pager: %d (%s)", r, upager_strerror(r));
+	CHECK_ZERO(dbg_check_pager(hm->pg));
 	CHECK_OK(upager_stats(hm->pg, &st));
 	if (st.resident > st.budget_pages || st.peak_resident >
 	    st.budget_pages)
@@ -605,59 +519,28 @@ static void run_phase(struct hammer *hm, int nthreads, unsigned long rounds,
 	check_image(hm, img, size, "final read through upager");
 
 	for (int t = 0; t < nthreads; t++) {
-		if (hm->w[t]->priv != NULL && !destroy_open) {
-			r = upager_close(hm->w[t]->priv);
-			if (r != 0)
-				FAIL("upager_close(private): %d (%s)", r,
-				    upager_strerror(r));
-		}
+		if (hm->w[t]->priv != NULL && !destroy_open)
+			CHECK_ZERO(upager_close(hm->w[t]->priv));
 		hm->w[t]->priv = NULL;
 	}
 	if (!destroy_open) {
-		r = upager_close(hm->h[1]);
-		if (r != 0)
-			FAIL("upager_close: %d (%s)", r, upager_strerror(r));
-		r = upager_close(hm->h[0]);
-		if (r != 0)
-			FAIL("upager_close: %d (%s)", r, upager_strerror(r));
+		CHECK_ZERO(upager_close(hm->h[1]));
+		CHECK_ZERO(upager_close(hm->h[0]));
 	}
-	r = upager_destroy(hm->pg);
-	if (r != 0)
-		FAIL("upager_destroy: %d (%s)", r, upager_strerror(r));
+	CHECK_ZERO(upager_destroy(hm->pg));
 	hm->pg = NULL;
 	hm->h[0] = hm->h[1] = NULL;
 
 	/* and on disk, with plain reads */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	CHECK(fd >= 0);
-	{
-		struct stat sb;
-		size_t done = 0;
-
-		CHECK(fstat(fd, &sb) == 0);
-		if (sb.st_size != size)
-			FAIL("file size on disk %lld, upager said %lld",
-			    (long long)sb.st_size, (long long)size);
-		while (done < (size_t)size) {
-			ssize_t n = pread(fd, disk + done, (size_t)size - done,
-			    (off_t)done);
-
-			CHECK(n > 0);
-			done += (size_t)n;
-		}
-	}
-	CHECK(close(fd) == 0);
+	if ((dsz = disk_size(path)) != size)
+		FAIL("file size on disk %lld, upager said %lld",
+		    (long long)dsz, (long long)size);
+	CHECK_EQ(disk_read(path, disk, (size_t)size, 0), size);
 	check_image(hm, disk, size, "on disk");
-	if (memcmp(img, disk, (size_t)size) != 0) {
-		size_t i = 0;
-
-		while (img[i] == disk[i])
-			i++;
+	if ((i = mem_diff(img, disk, (size_t)size)) < (size_t)size)
 		FAIL("file on disk differs from the final upager read at byte "
 		    "%zu (slot %zu)", i, i / SLOT);
-	}
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	{
 		unsigned long ow = 0, sw = 0, rd = 0, tr = 0, sy = 0, ro = 0;
 
@@ -680,8 +563,7 @@ static void run_phase(struct hammer *hm, int nthreads, unsigned long rounds,
 		    "%" PRIu64 ", laundered %" PRIu64 ", final size %lld; "
 		    "%.1f s\n", g_phase, nthreads, rounds, ow, sw, rd, tr, sy,
 		    ro, st.reclaimed, st.laundered, (long long)size,
-		    (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		    mono_now() - t0);
 	}
 	free(img);
 	free(disk);
@@ -690,62 +572,37 @@ static void run_phase(struct hammer *hm, int nthreads, unsigned long rounds,
 int main(int argc, char **argv)
 {
 	struct hammer hm;
-	struct sigaction sa;
-	struct timespec t0, t1;
 	const char *dir = test_dir(), *s;
 	char path[512], linkpath[512];
 	unsigned long rounds2 = 20000, rounds4 = 8000;
-	double stress = 0, el;
+	double stress = 0, t0, el;
 	int iter = 0;
 
-	if (argc > 1)
-		g_seed = strtoull(argv[1], NULL, 0);
-	else if ((s = getenv("UPAGER_SEED")) != NULL && *s != '\0')
-		g_seed = strtoull(s, NULL, 0);
-	else {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		g_seed = ((uint64_t)ts.tv_sec * 1000003u) ^
-		    (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
-	}
-	if ((s = getenv("UPAGER_HAMMER_ROUNDS")) != NULL && *s != '\0') {
+	g_seed = test_seed(argc, argv);
+	if ((s = env_value("UPAGER_HAMMER_ROUNDS")) != NULL) {
 		rounds2 = strtoul(s, NULL, 0);
 		rounds4 = rounds2 / 2;
 	}
-	if ((s = getenv("UPAGER_STRESS_SECONDS")) != NULL && *s != '\0')
+	if ((s = env_value("UPAGER_STRESS_SECONDS")) != NULL)
 		stress = strtod(s, NULL);
 	fprintf(stderr, "t_conc_hammer: seed=%" PRIu64 "\n", g_seed);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_abort;
-	sa.sa_flags = (int)SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	CHECK(sigaction(SIGABRT, &sa, NULL) == 0);
+	at_abort(on_abort);
 
 	memset(&hm, 0, sizeof(hm));
 	snprintf(path, sizeof(path), "%s/hammer.dat", dir);
 	snprintf(linkpath, sizeof(linkpath), "%s/hammer.lnk", dir);
-	{
-		int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644);
-
-		CHECK(fd >= 0);
-		CHECK(close(fd) == 0);
-	}
+	disk_resize(path, 0, O_TRUNC);
 	CHECK(link(path, linkpath) == 0);
 	snprintf(hm.names[0], sizeof(hm.names[0]), "%s", path);
 	snprintf(hm.names[1], sizeof(hm.names[1]), "%s/./hammer.dat", dir);
 	snprintf(hm.names[2], sizeof(hm.names[2]), "%s", linkpath);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = mono_now();
 	do {
 		run_phase(&hm, 2, rounds2, path, g_seed + (uint64_t)iter, 0);
 		run_phase(&hm, 4, rounds4, path, g_seed + (uint64_t)iter, 1);
 		iter++;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		el = (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		el = mono_now() - t0;
 	} while (el < stress);
 
 	CHECK(unlink(linkpath) == 0);

@@ -1,190 +1,13 @@
 /* t_edge.c: EOF, hole and truncate edge cases */
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "debug.h"
 #include "sys.h"
-#include "upager.h"
+#include "testlib.h"
 
-#define KiB ((size_t)1024)
-#define MiB (1024 * KiB)
-
-static size_t PG;		/* the pager's page size */
 static int ncases;
-
-#define UWRITE(f, b, n, o) \
-	CHECK_EQ(upager_pwrite((f), (b), (n), (o)), (long long)(n))
-#define UREAD(f, b, n, o) \
-	CHECK_EQ(upager_pread((f), (b), (n), (o)), (long long)(n))
-#define PCHECK(pg) CHECK_EQ(dbg_check_pager(pg), 0)
-
-/* tpath: name inside the test directory (a ring of static buffers). */
-static const char *tpath(const char *name)
-{
-	static char bufs[8][512];
-	static int next;
-	char *b = bufs[next++ % 8];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", test_dir(), name);
-	return b;
-}
-
-/* pat: a byte of test data, a function of offset and seed, never zero. */
-static unsigned char pat(uint64_t off, unsigned seed)
-{
-	uint64_t x = (off + 1) * 0x9E3779B97F4A7C15ull ^
-	    (seed + 1) * 0xBF58476D1CE4E5B9ull;
-
-	x ^= x >> 31;
-	x *= 0x94D049BB133111EBull;
-	x ^= x >> 29;
-	return (unsigned char)(x % 255 + 1);
-}
-
-static void fill(unsigned char *b, size_t n, uint64_t off, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		b[i] = pat(off + i, seed);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n != 0 ? n : 1);
-
-	CHECK(p != NULL);
-	return p;
-}
-
-static void *xcalloc(size_t n)
-{
-	void *p = calloc(1, n != 0 ? n : 1);
-
-	CHECK(p != NULL);
-	return p;
-}
-
-static int all_zero(const unsigned char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (b[i] != 0)
-			return 0;
-	return 1;
-}
-
-/* Plain file access, behind upager's back. */
-static void disk_write(const char *path, const void *buf, size_t len,
-    off_t off)
-{
-	int fd = open(path, O_WRONLY | O_CREAT, 0644);
-	size_t done = 0;
-
-	CHECK(fd >= 0);
-	while (done < len) {
-		ssize_t r = pwrite(fd, (const char *)buf + done, len - done,
-		    off + (off_t)done);
-		CHECK(r > 0);
-		done += (size_t)r;
-	}
-	CHECK(fsync(fd) == 0);
-	CHECK(close(fd) == 0);
-}
-
-/* disk_read: read up to len bytes at off, return the count (short at EOF). */
-static size_t disk_read(const char *path, void *buf, size_t len, off_t off)
-{
-	int fd = open(path, O_RDONLY);
-	size_t done = 0;
-
-	CHECK(fd >= 0);
-	while (done < len) {
-		ssize_t r = pread(fd, (char *)buf + done, len - done,
-		    off + (off_t)done);
-		CHECK(r >= 0);
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	CHECK(close(fd) == 0);
-	return done;
-}
-
-static struct stat disk_stat(const char *path)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY);
-
-	CHECK(fd >= 0);
-	CHECK(fstat(fd, &st) == 0);
-	CHECK(close(fd) == 0);
-	return st;
-}
-
-static off_t disk_size(const char *path)
-{
-	return disk_stat(path).st_size;
-}
-
-static long long disk_blocks(const char *path)
-{
-	return (long long)disk_stat(path).st_blocks;
-}
-
-/* disk_expect: the whole file on disk equals exp[0, len). */
-#define DISK_EXPECT(path, exp, len) do { \
-	size_t de_len_ = (len); \
-	unsigned char *de_buf_ = xmalloc(de_len_ + 1); \
-	CHECK_EQ(disk_size(path), de_len_); \
-	CHECK_EQ(disk_read((path), de_buf_, de_len_ + 1, 0), de_len_); \
-	CHECK_MEM(de_buf_, (exp), de_len_); \
-	free(de_buf_); \
-} while (0)
-
-/* UEXPECT: the whole file through upager equals exp[0, len). */
-#define UEXPECT(f, exp, len) do { \
-	size_t ue_len_ = (len); \
-	unsigned char *ue_buf_ = xmalloc(ue_len_ + PG); \
-	CHECK_EQ(upager_size(f), ue_len_); \
-	CHECK_EQ(upager_pread((f), ue_buf_, ue_len_ + PG, 0), ue_len_); \
-	CHECK_MEM(ue_buf_, (exp), ue_len_); \
-	free(ue_buf_); \
-} while (0)
-
-static upager_t *mkpager(size_t budget)
-{
-	struct upager_config cfg;
-	upager_t *pg = NULL;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.budget = budget;
-	CHECK_EQ(upager_create(&cfg, &pg), 0);
-	CHECK(pg != NULL);
-	return pg;
-}
-
-static upager_file_t *uopen(upager_t *pg, const char *path, int flags)
-{
-	upager_file_t *f = NULL;
-
-	CHECK_EQ(upager_open(pg, path, flags, 0644, &f), 0);
-	CHECK(f != NULL);
-	return f;
-}
-
-static struct upager_stats stats(upager_t *pg)
-{
-	struct upager_stats st;
-
-	memset(&st, 0xA5, sizeof(st));
-	CHECK_EQ(upager_stats(pg, &st), 0);
-	CHECK(st.resident <= st.budget_pages);
-	CHECK(st.peak_resident <= st.budget_pages);
-	CHECK(st.resident <= st.peak_resident);
-	return st;
-}
 
 /* Reads at and past EOF. */
 static void test_eof(upager_t *pg)
@@ -376,7 +199,7 @@ static void test_small_files(void)
 	/* one byte, written natively */
 	p = tpath("one");
 	one = pat(0, 30);
-	disk_write(p, &one, 1, 0);
+	disk_write(p, &one, 1, 0, 0);
 	f = uopen(pg, p, O_RDONLY);
 	CHECK_EQ(upager_size(f), 1);
 	CHECK_EQ(upager_pread(f, big, 2 * PG, 0), 1);
@@ -398,7 +221,7 @@ static void test_small_files(void)
 	/* exactly one page */
 	p = tpath("page");
 	fill(exp, PG + 1, 0, 31);
-	disk_write(p, exp, PG, 0);
+	disk_write(p, exp, PG, 0, 0);
 	f = uopen(pg, p, O_RDWR);
 	CHECK_EQ(upager_size(f), PG);
 	CHECK_EQ(upager_pread(f, big, PG + 100, 0), PG);
@@ -419,7 +242,7 @@ static void test_small_files(void)
 	pg = mkpager(0);
 	p = tpath("odd");
 	fill(exp, odd, 0, 32);
-	disk_write(p, exp, odd, 0);
+	disk_write(p, exp, odd, 0, 0);
 	f = uopen(pg, p, O_RDONLY);
 	CHECK_EQ(upager_size(f), odd);
 	got = 0;
@@ -508,18 +331,14 @@ static void test_sparse(void)
 	unsigned long writes0;
 	upager_t *pg;
 	upager_file_t *f;
-	int fd;
 
-	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
-	CHECK(fd >= 0);
-	CHECK(ftruncate(fd, (off_t)size) == 0);
-	CHECK(close(fd) == 0);
+	disk_resize(p, (off_t)size, O_EXCL);
 	for (size_t i = 0; i < nd; i++) {
 		fill(exp, PG, data_off[i], 50);
-		disk_write(p, exp, PG, (off_t)data_off[i]);
+		disk_write(p, exp, PG, (off_t)data_off[i], 0);
 	}
 	fill(exp, tiny_len, tiny_off, 50);
-	disk_write(p, exp, tiny_len, (off_t)tiny_off);
+	disk_write(p, exp, tiny_len, (off_t)tiny_off, 0);
 	blocks0 = disk_blocks(p);
 	CHECK(blocks0 * 512 < 1 * (long long)MiB);
 	CHECK_EQ(disk_size(p), size);
@@ -618,7 +437,7 @@ static void test_two_paths(void)
 	snprintf(c, sizeof(c), "%s/./a", dir);
 	snprintf(s, sizeof(s), "%s/s", dir);
 	fill(exp, n, 0, 60);
-	disk_write(a, exp, n, 0);
+	disk_write(a, exp, n, 0, 0);
 	CHECK(link(a, b) == 0);
 	CHECK(symlink("a", s) == 0);
 
@@ -774,7 +593,7 @@ static void test_stats(void)
 	CHECK_EQ(s0.pages_out, 0);
 
 	fill(exp, ns, 0, 90);
-	disk_write(small, exp, ns, 0);
+	disk_write(small, exp, ns, 0, 0);
 	f = uopen(pg, small, O_RDONLY);
 	CHECK_EQ(stats(pg).objects, 1);
 	UREAD(f, buf, ns, 0);
@@ -822,7 +641,7 @@ static void test_stats(void)
 	/* a file sixteen times the budget: resident stays within the
 	 * budget, reading and writing */
 	fill(exp, nb, 0, 92);
-	disk_write(big, exp, nb, 0);
+	disk_write(big, exp, nb, 0, 0);
 	f = uopen(pg, big, O_RDONLY);
 	for (size_t off = 0; off < nb; off += 64 * KiB) {
 		UREAD(f, buf, 64 * KiB, (off_t)off);
@@ -947,14 +766,11 @@ static void test_model(void)
 {
 	const char *p = tpath("model");
 	const size_t max = 1 * MiB;
-	unsigned char *model = xcalloc(max + 64 * KiB);
-	unsigned char *buf = xmalloc(max + 64 * KiB);
 	upager_t *pg = mkpager(64 * PG);
-	upager_file_t *f = uopen(pg, p, O_RDWR | O_CREAT | O_EXCL);
+	struct mirror m = mirror_new(pg, p, max + 64 * KiB);
 	uint64_t rng = 0x2545F4914F6CDD1Dull;
-	size_t size = 0;
 
-#define RND() (rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17, rng)
+#define RND() xorshift64(&rng)
 	for (int op = 0; op < 3000; op++) {
 		unsigned k = (unsigned)(RND() % 100);
 		size_t off = (size_t)(RND() % max), len;
@@ -965,74 +781,45 @@ static void test_model(void)
 		len = RND() % 8 == 0 ? (size_t)(RND() % (64 * KiB)) + 1 :
 		    (size_t)(RND() % (3 * PG)) + 1;
 		if (k < 45) {
-			fill(model + off, len, off, 100 + (unsigned)op);
-			UWRITE(f, model + off, len, (off_t)off);
-			if (off + len > size)
-				size = off + len;
+			mirror_write(&m, off, len, 100 + (unsigned)op);
 		} else if (k < 80) {
-			size_t want = off >= size ? 0 :
-			    len < size - off ? len : size - off;
-
-			CHECK_EQ(upager_pread(f, buf, len, (off_t)off), want);
-			CHECK_MEM(buf, model + off, want);
+			mirror_read(&m, off, len);
 		} else if (k < 88) {
 			size_t ns = (size_t)(RND() % (max + 1));
 
 			if (RND() % 3 == 0)
 				ns = ns / PG * PG;
-			CHECK_EQ(upager_truncate(f, (off_t)ns), 0);
-			if (ns < size)
-				memset(model + ns, 0, size - ns);
-			size = ns;
+			mirror_truncate(&m, ns);
 		} else if (k < 94) {
 			int fl = (int)(RND() % 4);
 
-			CHECK_EQ(upager_sync(f, 0, 0, fl), 0);
-			DISK_EXPECT(p, model, size);
+			CHECK_EQ(upager_sync(m.f, 0, 0, fl), 0);
+			DISK_EXPECT(p, m.data, m.size);
 		} else if (k < 97) {
 			size_t so = off / PG * PG;
 
-			CHECK_EQ(upager_sync(f, (off_t)so, (off_t)len,
+			CHECK_EQ(upager_sync(m.f, (off_t)so, (off_t)len,
 			    UPAGER_SYNC_INVALIDATE), 0);
 		} else {
-			CHECK_EQ(upager_close(f), 0);
-			f = uopen(pg, p, O_RDWR);
+			CHECK_EQ(upager_close(m.f), 0);
+			m.f = uopen(pg, p, O_RDWR);
 		}
-		CHECK_EQ(upager_size(f), size);
+		CHECK_EQ(upager_size(m.f), m.size);
 		(void)stats(pg);
 		if (op % 100 == 0)
 			PCHECK(pg);
 	}
 #undef RND
-	UEXPECT(f, model, size);
-	PCHECK(pg);
-	CHECK_EQ(upager_close(f), 0);
-	DISK_EXPECT(p, model, size);
+	mirror_close(&m, pg);
 	CHECK_EQ(upager_destroy(pg), 0);
-	free(model);
-	free(buf);
 	ncases++;
-}
-
-static int rm_one(const char *path, const struct stat *st, int type,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	CHECK(remove(path) == 0);
-	return 0;
 }
 
 int main(void)
 {
-	upager_t *pg;
-	struct upager_stats st;
+	upager_t *pg = mkpager(0);
 
-	pg = mkpager(0);
-	CHECK_EQ(upager_stats(pg, &st), 0);
-	PG = (size_t)st.page_size;
-	CHECK(PG >= 512 && (PG & (PG - 1)) == 0);
+	set_page_size(pg);
 
 	test_eof(pg);
 	test_extend(pg);
@@ -1054,7 +841,7 @@ int main(void)
 	test_big_io();
 	test_model();
 
-	CHECK(nftw(test_dir(), rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+	rm_test_dir();
 	printf("t_edge: %d cases passed\n", ncases);
 	return 0;
 }

@@ -5,182 +5,14 @@
  * data; injected read errors return -EIO and leave no bad page cached.
  */
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "debug.h"
 #include "sys.h"
-#include "upager.h"
+#include "testlib.h"
 
-#define KiB ((size_t)1024)
-#define MiB (1024 * KiB)
-
-static size_t PG;		/* the pager's page size */
 static int ncases;
-
-#define UWRITE(f, b, n, o) \
-	CHECK_EQ(upager_pwrite((f), (b), (n), (o)), (long long)(n))
-#define UREAD(f, b, n, o) \
-	CHECK_EQ(upager_pread((f), (b), (n), (o)), (long long)(n))
-#define PCHECK(pg) CHECK_EQ(dbg_check_pager(pg), 0)
-
-static const char *tpath(const char *name)
-{
-	static char bufs[8][512];
-	static int next;
-	char *b = bufs[next++ % 8];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", test_dir(), name);
-	return b;
-}
-
-/* pat: a byte of test data, a function of offset and seed, never zero. */
-static unsigned char pat(uint64_t off, unsigned seed)
-{
-	uint64_t x = (off + 1) * 0x9E3779B97F4A7C15ull ^
-	    (seed + 1) * 0xBF58476D1CE4E5B9ull;
-
-	x ^= x >> 31;
-	x *= 0x94D049BB133111EBull;
-	x ^= x >> 29;
-	return (unsigned char)(x % 255 + 1);
-}
-
-static void fill(unsigned char *b, size_t n, uint64_t off, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		b[i] = pat(off + i, seed);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n != 0 ? n : 1);
-
-	CHECK(p != NULL);
-	return p;
-}
-
-static void *xcalloc(size_t n)
-{
-	void *p = calloc(1, n != 0 ? n : 1);
-
-	CHECK(p != NULL);
-	return p;
-}
-
-static int all_zero(const unsigned char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (b[i] != 0)
-			return 0;
-	return 1;
-}
-
-static void disk_write(const char *path, const void *buf, size_t len,
-    off_t off)
-{
-	int fd = open(path, O_WRONLY | O_CREAT, 0644);
-	size_t done = 0;
-
-	CHECK(fd >= 0);
-	while (done < len) {
-		ssize_t r = pwrite(fd, (const char *)buf + done, len - done,
-		    off + (off_t)done);
-		CHECK(r > 0);
-		done += (size_t)r;
-	}
-	CHECK(fsync(fd) == 0);
-	CHECK(close(fd) == 0);
-}
-
-static size_t disk_read(const char *path, void *buf, size_t len, off_t off)
-{
-	int fd = open(path, O_RDONLY);
-	size_t done = 0;
-
-	CHECK(fd >= 0);
-	while (done < len) {
-		ssize_t r = pread(fd, (char *)buf + done, len - done,
-		    off + (off_t)done);
-		CHECK(r >= 0);
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	CHECK(close(fd) == 0);
-	return done;
-}
-
-static off_t disk_size(const char *path)
-{
-	struct stat st;
-
-	CHECK(stat(path, &st) == 0);
-	return st.st_size;
-}
-
-#define DISK_EXPECT(path, exp, len) do { \
-	size_t de_len_ = (len); \
-	unsigned char *de_buf_ = xmalloc(de_len_ + 1); \
-	CHECK_EQ(disk_size(path), de_len_); \
-	CHECK_EQ(disk_read((path), de_buf_, de_len_ + 1, 0), de_len_); \
-	CHECK_MEM(de_buf_, (exp), de_len_); \
-	free(de_buf_); \
-} while (0)
-
-#define UEXPECT(f, exp, len) do { \
-	size_t ue_len_ = (len); \
-	unsigned char *ue_buf_ = xmalloc(ue_len_ + PG); \
-	CHECK_EQ(upager_size(f), ue_len_); \
-	CHECK_EQ(upager_pread((f), ue_buf_, ue_len_ + PG, 0), ue_len_); \
-	CHECK_MEM(ue_buf_, (exp), ue_len_); \
-	free(ue_buf_); \
-} while (0)
-
-static upager_t *mkpager_cfg(size_t budget, size_t cluster, size_t readahead,
-    unsigned flags)
-{
-	struct upager_config cfg;
-	upager_t *pg = NULL;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.budget = budget;
-	cfg.cluster = cluster;
-	cfg.readahead = readahead;
-	cfg.flags = flags;
-	/* no background write-back by age during a test: it checks what is
-	 * not on disk yet, and counts injected faults */
-	cfg.syncer_delay_ms = 3600 * 1000;
-	CHECK_EQ(upager_create(&cfg, &pg), 0);
-	CHECK(pg != NULL);
-	return pg;
-}
-
-static upager_t *mkpager(size_t budget)
-{
-	return mkpager_cfg(budget, 0, 0, 0);
-}
-
-static upager_file_t *uopen(upager_t *pg, const char *path, int flags)
-{
-	upager_file_t *f = NULL;
-
-	CHECK_EQ(upager_open(pg, path, flags, 0644, &f), 0);
-	CHECK(f != NULL);
-	return f;
-}
-
-static struct upager_stats stats(upager_t *pg)
-{
-	struct upager_stats st;
-
-	CHECK_EQ(upager_stats(pg, &st), 0);
-	CHECK(st.resident <= st.budget_pages);
-	return st;
-}
 
 static void arm(enum sys_kind kind, int err, unsigned long skip,
     unsigned long count, int short_io)
@@ -206,14 +38,14 @@ static void test_writeback_fault(int err)
 	const char *p;
 	size_t n = 16 * PG;
 	unsigned char *old = xmalloc(n + PG), *exp = xmalloc(n + PG);
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *f;
 	struct upager_stats s0, s1;
 
 	snprintf(name, sizeof(name), "wb%d", err);
 	p = tpath(name);
 	fill(old, n, 0, 1);
-	disk_write(p, old, n, 0);
+	disk_write(p, old, n, 0, 0);
 	f = uopen(pg, p, O_RDWR);
 	fill(exp, n, 0, 2);
 	UWRITE(f, exp, n, 0);		/* acknowledged */
@@ -318,7 +150,7 @@ static void test_forced_writeback(int err, unsigned long skip,
 	const size_t n = 4 * MiB, chunk = 64 * KiB, nchunk = n / chunk;
 	unsigned char *exp = xcalloc(n), *buf = xmalloc(n);
 	ssize_t *ack = xcalloc(nchunk * sizeof(ssize_t));
-	upager_t *pg = mkpager(64 * PG);
+	upager_t *pg = mkpager_quiet(64 * PG);
 	upager_file_t *f;
 	size_t end = 0, nfail = 0, nshort = 0;
 	int r1, r2;
@@ -399,7 +231,7 @@ static void test_permanent_writeback(int err)
 	const char *p;
 	const size_t n = 4 * MiB, chunk = 16 * KiB, nchunk = n / chunk;
 	unsigned char *exp = xcalloc(n);
-	upager_t *pg = mkpager(64 * PG);
+	upager_t *pg = mkpager_quiet(64 * PG);
 	upager_file_t *f;
 	size_t acked = 0, i;
 
@@ -447,14 +279,14 @@ static void test_transient(int err)
 	const char *p;
 	const size_t n = 64 * PG;
 	unsigned char *old = xmalloc(n), *exp = xmalloc(n);
-	upager_t *pg = mkpager_cfg(0, 64 * PG, 0, 0);
+	upager_t *pg = mkpager_cfg(0, 64 * PG, 0, 0, QUIET_SYNCER);
 	upager_file_t *f;
 	int r1;
 
 	snprintf(name, sizeof(name), "transient%d", err);
 	p = tpath(name);
 	fill(old, n, 0, 30);
-	disk_write(p, old, n, 0);
+	disk_write(p, old, n, 0, 0);
 	f = uopen(pg, p, O_RDWR);
 	fill(exp, n, 0, 31);
 	UWRITE(f, exp, n, 0);
@@ -492,10 +324,10 @@ static void test_read_errors(void)
 	ssize_t r;
 
 	fill(exp, n, 0, 40);
-	disk_write(p, exp, n, 0);
+	disk_write(p, exp, n, 0, 0);
 
 	/* every read fails */
-	pg = mkpager(0);
+	pg = mkpager_quiet(0);
 	f = uopen(pg, p, O_RDONLY);
 	arm(SYS_PREAD, EIO, 0, 0, 0);
 	CHECK_EQ(upager_pread(f, buf, n, 0), -EIO);
@@ -513,7 +345,7 @@ static void test_read_errors(void)
 
 	/* one read fails, page by page (a read-ahead window of one page, so
 	 * that there are many reads) */
-	pg = mkpager_cfg(0, 0, PG, 0);
+	pg = mkpager_cfg(0, 0, PG, 0, QUIET_SYNCER);
 	f = uopen(pg, p, O_RDONLY);
 	arm(SYS_PREAD, EIO, 1, 1, 0);
 	nerr = 0;
@@ -544,7 +376,7 @@ static void test_read_errors(void)
 	CHECK_EQ(upager_destroy(pg), 0);
 
 	/* a partial-page write needs a read, a whole-page one does not */
-	pg = mkpager(0);
+	pg = mkpager_quiet(0);
 	f = uopen(pg, p, O_RDWR);
 	arm(SYS_PREAD, EIO, 0, 0, 0);
 	CHECK_EQ(upager_pwrite(f, buf, 10, (off_t)PG + 5), -EIO);
@@ -571,13 +403,13 @@ static void test_short_io(unsigned flags)
 	const char *p, *q;
 	const size_t n = MiB + 123;
 	unsigned char *exp = xmalloc(n + PG), *buf = xmalloc(n + PG);
-	upager_t *pg = mkpager_cfg(0, 0, 0, flags);
+	upager_t *pg = mkpager_cfg(0, 0, 0, flags, QUIET_SYNCER);
 	upager_file_t *f;
 
 	snprintf(name, sizeof(name), "short_r%u", flags);
 	p = tpath(name);
 	fill(exp, n, 0, 50);
-	disk_write(p, exp, n, 0);
+	disk_write(p, exp, n, 0, 0);
 	f = uopen(pg, p, O_RDONLY);
 	arm(SYS_PREAD, 0, 0, 0, 1);
 	UREAD(f, buf, 1000, (off_t)(PG * 7 + 11));
@@ -619,20 +451,16 @@ static void test_fallocate_enospc(void)
 	const size_t size = 16 * MiB, hole = 4 * MiB;
 	unsigned char *d0 = xmalloc(2 * PG), *d1 = xmalloc(PG);
 	unsigned char *w = xmalloc(3 * PG), *buf = xmalloc(4 * PG);
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *f;
 	ssize_t r, r2;
 	size_t ack;
-	int fd;
 
-	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
-	CHECK(fd >= 0);
-	CHECK(ftruncate(fd, (off_t)size) == 0);
-	CHECK(close(fd) == 0);
+	disk_resize(p, (off_t)size, O_EXCL);
 	fill(d0, 2 * PG, 0, 60);
-	disk_write(p, d0, 2 * PG, 0);
+	disk_write(p, d0, 2 * PG, 0, 0);
 	fill(d1, PG, 8 * MiB, 60);
-	disk_write(p, d1, PG, (off_t)(8 * MiB));
+	disk_write(p, d1, PG, (off_t)(8 * MiB), 0);
 
 	f = uopen(pg, p, O_RDWR);
 	UREAD(f, buf, 2 * PG, 0);	/* some pages resident */
@@ -712,16 +540,12 @@ static void test_lseek_fault(void)
 	const char *p = tpath("lseek");
 	const size_t size = 4 * MiB;
 	unsigned char *exp = xcalloc(size);
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *f;
-	int fd;
 
-	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
-	CHECK(fd >= 0);
-	CHECK(ftruncate(fd, (off_t)size) == 0);
-	CHECK(close(fd) == 0);
+	disk_resize(p, (off_t)size, O_EXCL);
 	fill(exp + MiB, 3 * PG, MiB, 75);
-	disk_write(p, exp + MiB, 3 * PG, (off_t)MiB);
+	disk_write(p, exp + MiB, 3 * PG, (off_t)MiB, 0);
 	f = uopen(pg, p, O_RDWR);
 	arm(SYS_LSEEK, EIO, 0, 0, 0);
 	UEXPECT(f, exp, size);
@@ -745,11 +569,11 @@ static void test_sync_fault(void)
 	const char *p = tpath("syncfault");
 	const size_t n = 8 * PG;
 	unsigned char *exp = xmalloc(n);
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *f;
 
 	fill(exp, n, 0, 70);
-	disk_write(p, exp, n, 0);
+	disk_write(p, exp, n, 0, 0);
 	f = uopen(pg, p, O_RDWR);
 	fill(exp, PG, 0, 72);
 	UWRITE(f, exp, PG, 0);
@@ -776,11 +600,11 @@ static void test_truncate_fault(void)
 	const char *p = tpath("truncfault");
 	const size_t n = 8 * PG;
 	unsigned char *old = xmalloc(n), *exp = xmalloc(n);
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *f;
 
 	fill(old, n, 0, 73);
-	disk_write(p, old, n, 0);
+	disk_write(p, old, n, 0, 0);
 	f = uopen(pg, p, O_RDWR);
 	fill(exp, n, 0, 74);
 	UWRITE(f, exp, n, 0);
@@ -811,59 +635,39 @@ static void test_punch_fault(void)
 {
 	const char *p = tpath("punch");
 	const size_t max = 512 * KiB;
-	unsigned char *model = xcalloc(max + 64 * KiB);
-	unsigned char *buf = xmalloc(max + 64 * KiB);
-	upager_t *pg = mkpager(64 * PG);
-	upager_file_t *f = uopen(pg, p, O_RDWR | O_CREAT | O_EXCL);
+	upager_t *pg = mkpager_quiet(64 * PG);
+	struct mirror m = mirror_new(pg, p, max + 64 * KiB);
 	uint64_t rng = 0x9E3779B97F4A7C15ull;
-	size_t size = 0;
 
 	arm(SYS_PUNCH, EIO, 0, 0, 0);
-#define RND() (rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17, rng)
+#define RND() xorshift64(&rng)
 	for (int op = 0; op < 2000; op++) {
 		unsigned k = (unsigned)(RND() % 100);
 		size_t off = (size_t)(RND() % max);
 		size_t len = (size_t)(RND() % (3 * PG)) + 1;
 
 		if (k < 40) {
-			fill(model + off, len, off, 200 + (unsigned)op);
-			UWRITE(f, model + off, len, (off_t)off);
-			if (off + len > size)
-				size = off + len;
+			mirror_write(&m, off, len, 200 + (unsigned)op);
 		} else if (k < 75) {
-			size_t want = off >= size ? 0 :
-			    len < size - off ? len : size - off;
-
-			CHECK_EQ(upager_pread(f, buf, len, (off_t)off), want);
-			CHECK_MEM(buf, model + off, want);
+			mirror_read(&m, off, len);
 		} else if (k < 85) {
-			size_t ns = (size_t)(RND() % (max + 1));
-
-			CHECK_EQ(upager_truncate(f, (off_t)ns), 0);
-			if (ns < size)
-				memset(model + ns, 0, size - ns);
-			size = ns;
+			mirror_truncate(&m, (size_t)(RND() % (max + 1)));
 		} else if (k < 95) {
-			CHECK_EQ(upager_sync(f, 0, 0, UPAGER_SYNC_INVALIDATE),
+			CHECK_EQ(upager_sync(m.f, 0, 0, UPAGER_SYNC_INVALIDATE),
 			    0);
 		} else {
-			CHECK_EQ(upager_sync(f, 0, 0, 0), 0);
-			DISK_EXPECT(p, model, size);
+			CHECK_EQ(upager_sync(m.f, 0, 0, 0), 0);
+			DISK_EXPECT(p, m.data, m.size);
 		}
-		CHECK_EQ(upager_size(f), size);
+		CHECK_EQ(upager_size(m.f), m.size);
 		if (op % 200 == 0)
 			PCHECK(pg);
 	}
 #undef RND
 	CHECK(sys_fault_hits(SYS_PUNCH) > 0);
-	UEXPECT(f, model, size);
-	PCHECK(pg);
-	CHECK_EQ(upager_close(f), 0);
-	DISK_EXPECT(p, model, size);
+	mirror_close(&m, pg);
 	CHECK_EQ(upager_destroy(pg), 0);
 	sys_fault_clear(SYS_NKIND);
-	free(model);
-	free(buf);
 	ncases++;
 }
 
@@ -878,7 +682,7 @@ static void test_setup_faults(void)
 	struct upager_config cfg;
 	int r;
 
-	disk_write(p, &b, 1, 0);
+	disk_write(p, &b, 1, 0, 0);
 	memset(&cfg, 0, sizeof(cfg));
 	arm(SYS_MEMFD, EMFILE, 0, 0, 0);
 	r = upager_create(&cfg, &pg);
@@ -900,7 +704,7 @@ static void test_setup_faults(void)
 	}
 	sys_fault_clear(SYS_NKIND);
 
-	pg = mkpager(0);
+	pg = mkpager_quiet(0);
 	arm(SYS_OPEN, EMFILE, 0, 0, 0);
 	CHECK_EQ(upager_open(pg, p, O_RDONLY, 0, &f), -EMFILE);
 	CHECK_EQ(upager_open(pg, q, O_RDWR | O_CREAT, 0644, &f), -EMFILE);
@@ -926,24 +730,11 @@ static void test_setup_faults(void)
 	ncases++;
 }
 
-static int rm_one(const char *path, const struct stat *st, int type,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	CHECK(remove(path) == 0);
-	return 0;
-}
-
 int main(void)
 {
-	upager_t *pg = mkpager(0);
-	struct upager_stats st;
+	upager_t *pg = mkpager_quiet(0);
 
-	CHECK_EQ(upager_stats(pg, &st), 0);
-	PG = (size_t)st.page_size;
-	CHECK(PG >= 512 && (PG & (PG - 1)) == 0);
+	set_page_size(pg);
 	CHECK_EQ(upager_destroy(pg), 0);
 
 	test_writeback_fault(EIO);
@@ -987,7 +778,7 @@ int main(void)
 	test_truncate_fault();
 	sys_fault_clear(SYS_NKIND);
 
-	CHECK(nftw(test_dir(), rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+	rm_test_dir();
 	printf("t_errors: %d cases passed\n", ncases);
 	return 0;
 }

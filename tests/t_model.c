@@ -12,18 +12,14 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "upager.h"
-#include "debug.h"
 #include "sys.h"
-#include "check.h"
+#include "testlib.h"
 
 #define KIB ((off_t)1024)
 #define MIB ((off_t)1024 * 1024)
@@ -42,38 +38,15 @@ static int g_pass;
 static int g_trace;
 static char g_desc[256];        /* what the current operation is */
 
+/* on_abort: how to reproduce a failure. */
 static void on_abort(int sig)
 {
-	char buf[768];
-	int n;
-
 	(void)sig;
-	n = snprintf(buf, sizeof(buf),
-	    "t_model: FAILED seed=%" PRIu64 " pass=%d op=%lu: %s\n"
+	abort_note("t_model: FAILED seed=%" PRIu64 " pass=%d op=%lu: %s\n"
 	    "t_model: reproduce with UPAGER_SEED=%" PRIu64
 	    " UPAGER_MODEL_OPS=%lu (UPAGER_MODEL_TRACE=1 lists the ops)\n",
 	    g_seed, g_pass, g_op, g_desc, g_seed, g_nops);
-	if (n > 0)
-		(void)!write(2, buf, (size_t)n < sizeof(buf) ? (size_t)n :
-		    sizeof(buf) - 1);
-	/* SA_RESETHAND: abort() raises again with the default action. */
 }
-
-static void fail(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4), noreturn));
-
-static void fail(const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s:%d: ", file, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-#define FAIL(...) fail(__FILE__, __LINE__, __VA_ARGS__)
 
 static void set_desc(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -88,95 +61,14 @@ static void set_desc(const char *fmt, ...)
 		fprintf(stderr, "[%d:%lu] %s\n", g_pass, g_op, g_desc);
 }
 
-/* ---- random numbers: xoshiro256** seeded by splitmix64 ---- */
+/* ---- random numbers: one sequence, from the seed ---- */
 
-static uint64_t rs[4];
+static struct rng g_rng;
 
-static uint64_t splitmix64(uint64_t *x)
+/* pick(n): uniform in [0, n); n > 0. */
+static uint64_t pick(uint64_t n)
 {
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rnext(void)
-{
-	uint64_t r = rotl(rs[1] * 5, 7) * 9, t = rs[1] << 17;
-
-	rs[2] ^= rs[0];
-	rs[3] ^= rs[1];
-	rs[1] ^= rs[2];
-	rs[0] ^= rs[3];
-	rs[2] ^= t;
-	rs[3] = rotl(rs[3], 45);
-	return r;
-}
-
-static void rseed(uint64_t seed)
-{
-	uint64_t x = seed;
-
-	for (int i = 0; i < 4; i++)
-		rs[i] = splitmix64(&x);
-}
-
-/* rnd(n): uniform in [0, n); n > 0. */
-static uint64_t rnd(uint64_t n)
-{
-	return rnext() % n;
-}
-
-/* ---- plain-file helpers (the reference and the on-disk check) ---- */
-
-static ssize_t full_pread(int fd, void *buf, size_t len, off_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t r = pread(fd, (char *)buf + done, len - done,
-		    off + (off_t)done);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
-}
-
-static ssize_t full_pwrite(int fd, const void *buf, size_t len, off_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t r = pwrite(fd, (const char *)buf + done, len - done,
-		    off + (off_t)done);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
-}
-
-static off_t fd_size(int fd)
-{
-	struct stat st;
-
-	CHECK(fstat(fd, &st) == 0);
-	return st.st_size;
+	return rnd(&g_rng, n);
 }
 
 /* ---- the model ---- */
@@ -246,21 +138,18 @@ static void compare_disk(struct model *m, const char *why)
 		FAIL("after %s: file size on disk %lld, reference %lld", why,
 		    (long long)dsz, (long long)rsz);
 	for (off = 0; off < rsz; off += (off_t)CMP_CHUNK) {
-		ssize_t a = full_pread(fd, m->rbuf, CMP_CHUNK, off);
-		ssize_t b = full_pread(m->ref, m->ebuf, CMP_CHUNK, off);
+		size_t a = fd_pread_full(fd, m->rbuf, CMP_CHUNK, off);
+		size_t b = fd_pread_full(m->ref, m->ebuf, CMP_CHUNK, off);
+		size_t i = mem_diff(m->rbuf, m->ebuf, a);
 
 		if (a != b)
-			FAIL("after %s: on-disk read at %lld: %zd bytes, "
-			    "reference %zd", why, (long long)off, a, b);
-		if (a > 0 && memcmp(m->rbuf, m->ebuf, (size_t)a) != 0) {
-			ssize_t i = 0;
-
-			while (m->rbuf[i] == m->ebuf[i])
-				i++;
+			FAIL("after %s: on-disk read at %lld: %zu bytes, "
+			    "reference %zu", why, (long long)off, a, b);
+		if (i < a)
 			FAIL("after %s: file on disk differs from the "
 			    "reference at byte %lld (%#x != %#x)", why,
-			    (long long)(off + i), m->rbuf[i], m->ebuf[i]);
-		}
+			    (long long)off + (long long)i, m->rbuf[i],
+			    m->ebuf[i]);
 	}
 	CHECK(close(fd) == 0);
 	m->n_disk++;
@@ -268,54 +157,34 @@ static void compare_disk(struct model *m, const char *why)
 
 static const char *pick_name(struct model *m)
 {
-	return m->names[rnd(4)];
-}
-
-static upager_file_t *open_file(struct model *m, const char *name, int flags)
-{
-	upager_file_t *f = NULL;
-	int r = upager_open(m->pg, name, flags, 0644, &f);
-
-	if (r != 0)
-		FAIL("upager_open(%s, %#x): %d (%s)", name, flags, r,
-		    upager_strerror(r));
-	CHECK(f != NULL);
-	return f;
-}
-
-static void close_file(upager_file_t *f, const char *what)
-{
-	int r = upager_close(f);
-
-	if (r != 0)
-		FAIL("upager_close(%s): %d (%s)", what, r, upager_strerror(r));
+	return m->names[pick(4)];
 }
 
 /* a length: mostly small, sometimes large */
 static size_t pick_len(struct model *m)
 {
-	uint64_t r = rnd(1000);
+	uint64_t r = pick(1000);
 	size_t p = (size_t)m->page;
 
 	if (r < 5)
 		return 0;
 	if (r < 850) {                          /* up to 16 KiB */
-		uint64_t s = rnd(10);
+		uint64_t s = pick(10);
 
 		if (s < 3)
-			return p * (1 + rnd(4));
+			return p * (1 + pick(4));
 		if (s < 4)
-			return 1 + rnd(16);
-		return 1 + rnd((uint64_t)(16 * KIB));
+			return 1 + pick(16);
+		return 1 + pick((uint64_t)(16 * KIB));
 	}
 	if (r < 970) {                          /* up to 256 KiB */
-		if (rnd(3) == 0)
-			return p * (1 + rnd((uint64_t)(256 * KIB) / p));
-		return 1 + rnd((uint64_t)(256 * KIB));
+		if (pick(3) == 0)
+			return p * (1 + pick((uint64_t)(256 * KIB) / p));
+		return 1 + pick((uint64_t)(256 * KIB));
 	}
-	if (rnd(3) == 0)                        /* up to 3 MiB */
-		return p * (1 + rnd(MAX_IO / p));
-	return 1 + rnd(MAX_IO);
+	if (pick(3) == 0)                        /* up to 3 MiB */
+		return p * (1 + pick(MAX_IO / p));
+	return 1 + pick(MAX_IO);
 }
 
 /* an offset: just after the last operation, in the hot window (smaller
@@ -323,30 +192,30 @@ static size_t pick_len(struct model *m)
  * near EOF, near a page boundary or past EOF */
 static off_t pick_off(struct model *m, off_t size)
 {
-	uint64_t r = rnd(100);
-	off_t lim = rnd(4) == 0 ? MAX_OFF : (size > 0 ? size : m->page);
+	uint64_t r = pick(100);
+	off_t lim = pick(4) == 0 ? MAX_OFF : (size > 0 ? size : m->page);
 	off_t off;
 
-	if (rnd(500) == 0)                      /* move the hot window */
-		m->hot = (off_t)rnd((uint64_t)(size / m->page) + 1) * m->page;
+	if (pick(500) == 0)                      /* move the hot window */
+		m->hot = (off_t)pick((uint64_t)(size / m->page) + 1) * m->page;
 	if (r < 12) {
 		off = m->last_end;
 	} else if (r < 35) {
-		off = m->hot + (off_t)rnd((uint64_t)HOT_LEN);
-		if (rnd(3) == 0)
+		off = m->hot + (off_t)pick((uint64_t)HOT_LEN);
+		if (pick(3) == 0)
 			off &= ~(m->page - 1);
 	} else if (r < 55) {
-		off = (off_t)rnd((uint64_t)(lim / m->page) + 1) * m->page;
+		off = (off_t)pick((uint64_t)(lim / m->page) + 1) * m->page;
 	} else if (r < 65) {
-		off = size + (off_t)rnd((uint64_t)(4 * m->page + 1)) -
+		off = size + (off_t)pick((uint64_t)(4 * m->page + 1)) -
 		    2 * m->page;
 	} else if (r < 77) {
-		off = (off_t)rnd((uint64_t)(lim / m->page) + 1) * m->page +
-		    (off_t)rnd(129) - 64;
+		off = (off_t)pick((uint64_t)(lim / m->page) + 1) * m->page +
+		    (off_t)pick(129) - 64;
 	} else if (r < 80) {
-		off = size + (off_t)rnd((uint64_t)MIB);
+		off = size + (off_t)pick((uint64_t)MIB);
 	} else {
-		off = (off_t)rnd((uint64_t)lim + 1);
+		off = (off_t)pick((uint64_t)lim + 1);
 	}
 	if (off < 0)
 		off = 0;
@@ -356,24 +225,24 @@ static off_t pick_off(struct model *m, off_t size)
 }
 
 /* fill the write buffer: random bytes, zeros or one repeated byte */
-static void fill(unsigned char *buf, size_t len)
+static void fill_random(unsigned char *buf, size_t len)
 {
-	uint64_t r = rnd(100);
+	uint64_t r = pick(100);
 
 	if (r < 15) {
 		memset(buf, 0, len);
 	} else if (r < 25) {
-		memset(buf, (int)(1 + rnd(255)), len);
+		memset(buf, (int)(1 + pick(255)), len);
 	} else {
 		size_t i = 0;
 
 		for (; i + 8 <= len; i += 8) {
-			uint64_t v = rnext();
+			uint64_t v = rnext(&g_rng);
 
 			memcpy(buf + i, &v, 8);
 		}
 		if (i < len) {
-			uint64_t v = rnext();
+			uint64_t v = rnext(&g_rng);
 
 			memcpy(buf + i, &v, len - i);
 		}
@@ -384,7 +253,7 @@ static void fill(unsigned char *buf, size_t len)
  * time */
 static upager_file_t *pick_handle(struct model *m, int *mode, char *which)
 {
-	if (m->g != NULL && rnd(3) == 0) {
+	if (m->g != NULL && pick(3) == 0) {
 		*mode = m->gmode;
 		*which = 'g';
 		return m->g;
@@ -392,6 +261,22 @@ static upager_file_t *pick_handle(struct model *m, int *mode, char *which)
 	*mode = O_RDWR;
 	*which = 'f';
 	return m->f;
+}
+
+/*
+ * refused: whether the call was made on a handle whose access mode does
+ * not allow it (`denied`), in which case it must have failed with -EBADF.
+ */
+static int refused(struct model *m, const char *call, int mode, int denied,
+    long long got)
+{
+	if (mode != denied)
+		return 0;
+	if (got != -EBADF)
+		FAIL("%s on an %s handle: %lld, want -EBADF", call,
+		    mode_name(mode), got);
+	m->n_ebadf++;
+	return 1;
 }
 
 static void op_read(struct model *m)
@@ -403,31 +288,22 @@ static void op_read(struct model *m)
 	char which;
 	upager_file_t *h = pick_handle(m, &mode, &which);
 	ssize_t got, want;
+	size_t i;
 
 	set_desc("pread(%c, len=%zu, off=%lld) size=%lld", which, len,
 	    (long long)off, (long long)size);
 	got = upager_pread(h, m->rbuf, len, off);
-	if (mode == O_WRONLY) {
-		if (got != -EBADF)
-			FAIL("pread on an O_WRONLY handle: %zd, want -EBADF",
-			    got);
-		m->n_ebadf++;
+	if (refused(m, "pread", mode, O_WRONLY, got))
 		return;
-	}
-	want = full_pread(m->ref, m->ebuf, len, off);
-	CHECK(want >= 0);
+	want = (ssize_t)fd_pread_full(m->ref, m->ebuf, len, off);
 	if (got != want)
 		FAIL("pread returned %zd (%s), reference %zd", got,
 		    got < 0 ? upager_strerror((int)got) : "ok", want);
-	if (want > 0 && memcmp(m->rbuf, m->ebuf, (size_t)want) != 0) {
-		ssize_t i = 0;
-
-		while (m->rbuf[i] == m->ebuf[i])
-			i++;
+	if ((i = mem_diff(m->rbuf, m->ebuf, (size_t)want)) < (size_t)want)
 		FAIL("pread data differs from the reference at file offset "
-		    "%lld (byte %zd of %zd): %#x != %#x", (long long)(off + i),
-		    i, want, m->rbuf[i], m->ebuf[i]);
-	}
+		    "%lld (byte %zu of %zd): %#x != %#x",
+		    (long long)off + (long long)i, i, want, m->rbuf[i],
+		    m->ebuf[i]);
 	m->last_end = off + (off_t)len;
 	m->n_read++;
 	m->bytes_read += (uint64_t)want;
@@ -441,24 +317,18 @@ static void op_write(struct model *m)
 	int mode;
 	char which;
 	upager_file_t *h = pick_handle(m, &mode, &which);
-	ssize_t got, want;
+	ssize_t got;
 
-	fill(m->wbuf, len);
+	fill_random(m->wbuf, len);
 	set_desc("pwrite(%c, len=%zu, off=%lld) size=%lld", which, len,
 	    (long long)off, (long long)size);
 	got = upager_pwrite(h, m->wbuf, len, off);
-	if (mode == O_RDONLY) {
-		if (got != -EBADF)
-			FAIL("pwrite on an O_RDONLY handle: %zd, want -EBADF",
-			    got);
-		m->n_ebadf++;
+	if (refused(m, "pwrite", mode, O_RDONLY, got))
 		return;
-	}
-	want = full_pwrite(m->ref, m->wbuf, len, off);
-	CHECK_EQ(want, (ssize_t)len);
-	if (got != want)
-		FAIL("pwrite returned %zd (%s), want %zd", got,
-		    got < 0 ? upager_strerror((int)got) : "ok", want);
+	fd_pwrite_full(m->ref, m->wbuf, len, off);
+	if (got != (ssize_t)len)
+		FAIL("pwrite returned %zd (%s), want %zu", got,
+		    got < 0 ? upager_strerror((int)got) : "ok", len);
 	m->last_end = off + (off_t)len;
 	m->n_write++;
 	m->bytes_written += len;
@@ -467,7 +337,7 @@ static void op_write(struct model *m)
 static void op_truncate(struct model *m)
 {
 	off_t size = ref_size(m), to;
-	uint64_t r = rnd(100);
+	uint64_t r = pick(100);
 	int mode;
 	char which;
 	upager_file_t *h = pick_handle(m, &mode, &which);
@@ -476,32 +346,27 @@ static void op_truncate(struct model *m)
 	if (r < 10)
 		to = 0;
 	else if (r < 45)                        /* down, unaligned */
-		to = size > 0 ? (off_t)rnd((uint64_t)size) : 0;
+		to = size > 0 ? (off_t)pick((uint64_t)size) : 0;
 	else if (r < 60)                        /* down, page-aligned */
-		to = size > 0 ? (off_t)rnd((uint64_t)(size / m->page) + 1) *
+		to = size > 0 ? (off_t)pick((uint64_t)(size / m->page) + 1) *
 		    m->page : 0;
 	else if (r < 70)                        /* a little down */
-		to = size - (off_t)rnd((uint64_t)(2 * m->page));
+		to = size - (off_t)pick((uint64_t)(2 * m->page));
 	else if (r < 75)                        /* the same */
 		to = size;
 	else if (r < 90)                        /* a little up */
-		to = size + 1 + (off_t)rnd((uint64_t)(2 * m->page));
+		to = size + 1 + (off_t)pick((uint64_t)(2 * m->page));
 	else                                    /* up, up to 4 MiB */
-		to = size + 1 + (off_t)rnd((uint64_t)(4 * MIB));
+		to = size + 1 + (off_t)pick((uint64_t)(4 * MIB));
 	if (to < 0)
 		to = 0;
 	if (to > MAX_SIZE)
-		to = MAX_SIZE - (off_t)rnd(100);
+		to = MAX_SIZE - (off_t)pick(100);
 	set_desc("truncate(%c, %lld) size=%lld", which, (long long)to,
 	    (long long)size);
 	got = upager_truncate(h, to);
-	if (mode == O_RDONLY) {
-		if (got != -EBADF)
-			FAIL("truncate on an O_RDONLY handle: %d, want -EBADF",
-			    got);
-		m->n_ebadf++;
+	if (refused(m, "truncate", mode, O_RDONLY, got))
 		return;
-	}
 	if (got != 0)
 		FAIL("upager_truncate: %d (%s)", got, upager_strerror(got));
 	CHECK(ftruncate(m->ref, to) == 0);
@@ -519,59 +384,56 @@ static const char *sync_flags_name(int fl)
 static void op_sync(struct model *m)
 {
 	off_t size = ref_size(m), off, len;
-	int fl = (int)rnd(4);
+	int fl = (int)pick(4);
 	upager_file_t *h = m->f;
 	char which = 'f';
-	int r;
 
 	/* WAIT means fdatasync: keep it rare (1 sync in 32), it is slow */
-	if ((fl & UPAGER_SYNC_WAIT) && rnd(16) != 0)
+	if ((fl & UPAGER_SYNC_WAIT) && pick(16) != 0)
 		fl &= ~UPAGER_SYNC_WAIT;
-	if (m->g != NULL && m->gmode != O_RDONLY && rnd(3) == 0) {
+	if (m->g != NULL && m->gmode != O_RDONLY && pick(3) == 0) {
 		h = m->g;
 		which = 'g';
 	}
-	switch (rnd(5)) {
+	switch (pick(5)) {
 	case 0:
 		off = 0;
 		len = 0;
 		break;
 	case 1:
-		off = (off_t)rnd((uint64_t)size + 1);
+		off = (off_t)pick((uint64_t)size + 1);
 		len = 0;
 		break;
 	case 2:
-		off = (off_t)rnd((uint64_t)(size / m->page) + 1) * m->page;
-		len = (off_t)(1 + rnd((uint64_t)(64 * m->page)));
+		off = (off_t)pick((uint64_t)(size / m->page) + 1) * m->page;
+		len = (off_t)(1 + pick((uint64_t)(64 * m->page)));
 		break;
 	case 3:
-		off = (off_t)rnd((uint64_t)size + 1);
-		len = (off_t)(1 + rnd((uint64_t)(4 * MIB)));
+		off = (off_t)pick((uint64_t)size + 1);
+		len = (off_t)(1 + pick((uint64_t)(4 * MIB)));
 		break;
 	default:                                /* past EOF */
-		off = size + (off_t)rnd((uint64_t)MIB);
-		len = (off_t)rnd((uint64_t)MIB);
+		off = size + (off_t)pick((uint64_t)MIB);
+		len = (off_t)pick((uint64_t)MIB);
 		break;
 	}
 	set_desc("sync(%c, off=%lld, len=%lld, %s) size=%lld", which,
 	    (long long)off, (long long)len, sync_flags_name(fl),
 	    (long long)size);
-	r = upager_sync(h, off, len, fl);
-	if (r != 0)
-		FAIL("upager_sync: %d (%s)", r, upager_strerror(r));
+	CHECK_ZERO(upager_sync(h, off, len, fl));
 	m->n_sync++;
 }
 
 static void op_reopen(struct model *m)
 {
 	const char *name = pick_name(m);
-	int trunc = rnd(10) == 0;
+	int trunc = pick(10) == 0;
 
 	set_desc("close(f) and reopen as %s%s", name,
 	    trunc ? " with O_TRUNC" : "");
-	close_file(m->f, "f");
+	CHECK_ZERO(upager_close(m->f));
 	m->f = NULL;
-	m->f = open_file(m, name, O_RDWR | (trunc ? O_TRUNC : 0));
+	m->f = uopen(m->pg, name, O_RDWR | (trunc ? O_TRUNC : 0));
 	if (trunc)
 		CHECK(ftruncate(m->ref, 0) == 0);
 	m->n_reopen++;
@@ -581,66 +443,55 @@ static void op_second(struct model *m)
 {
 	if (m->g != NULL) {
 		set_desc("close(g)");
-		close_file(m->g, "g");
+		CHECK_ZERO(upager_close(m->g));
 		m->g = NULL;
 	} else {
 		const char *name = pick_name(m);
-		uint64_t r = rnd(10);
+		uint64_t r = pick(10);
 
 		m->gmode = r < 6 ? O_RDWR : r < 8 ? O_RDONLY : O_WRONLY;
 		set_desc("open(g) as %s %s", name, mode_name(m->gmode));
-		m->g = open_file(m, name, m->gmode);
+		m->g = uopen(m->pg, name, m->gmode);
 		m->n_second++;
 	}
 }
 
 static void op_sync_all(struct model *m)
 {
-	int r;
-
 	set_desc("sync_all");
-	r = upager_sync_all(m->pg);
-	if (r != 0)
-		FAIL("upager_sync_all: %d (%s)", r, upager_strerror(r));
+	CHECK_ZERO(upager_sync_all(m->pg));
 	m->n_sync++;
 }
 
 /* a checkpoint: get everything to the file, then compare it on disk */
 static void checkpoint(struct model *m)
 {
-	uint64_t r = rnd(3);
+	uint64_t r = pick(3);
 
 	if (r == 0) {
 		set_desc("checkpoint: close all handles, compare the file");
 		if (m->g != NULL) {
-			close_file(m->g, "g");
+			CHECK_ZERO(upager_close(m->g));
 			m->g = NULL;
 		}
-		close_file(m->f, "f");
+		CHECK_ZERO(upager_close(m->f));
 		m->f = NULL;
 		compare_disk(m, "close");
-		m->f = open_file(m, pick_name(m), O_RDWR);
+		m->f = uopen(m->pg, pick_name(m), O_RDWR);
 		m->n_reopen++;
 	} else if (r == 1) {
-		int fl = rnd(2) ? UPAGER_SYNC_INVALIDATE : 0;
+		int fl = pick(2) ? UPAGER_SYNC_INVALIDATE : 0;
 		upager_file_t *h = m->f;
-		int e;
 
-		if (m->g != NULL && m->gmode != O_RDONLY && rnd(2))
+		if (m->g != NULL && m->gmode != O_RDONLY && pick(2))
 			h = m->g;
 		set_desc("checkpoint: sync(%c, 0, 0, %s), compare the file",
 		    h == m->f ? 'f' : 'g', sync_flags_name(fl));
-		e = upager_sync(h, 0, 0, fl);
-		if (e != 0)
-			FAIL("upager_sync: %d (%s)", e, upager_strerror(e));
+		CHECK_ZERO(upager_sync(h, 0, 0, fl));
 		compare_disk(m, "sync");
 	} else {
-		int e;
-
 		set_desc("checkpoint: sync_all, compare the file");
-		e = upager_sync_all(m->pg);
-		if (e != 0)
-			FAIL("upager_sync_all: %d (%s)", e, upager_strerror(e));
+		CHECK_ZERO(upager_sync_all(m->pg));
 		compare_disk(m, "sync_all");
 	}
 	check_after(m);
@@ -648,12 +499,8 @@ static void checkpoint(struct model *m)
 
 static void dbg_check(struct model *m)
 {
-	int r;
-
 	set_desc("dbg_check_pager");
-	r = dbg_check_pager(m->pg);
-	if (r != 0)
-		FAIL("dbg_check_pager: %d (%s)", r, upager_strerror(r));
+	CHECK_ZERO(dbg_check_pager(m->pg));
 	m->n_check++;
 }
 
@@ -661,25 +508,22 @@ static void run_pass(struct model *m, const struct upager_config *cfg,
     unsigned long nops)
 {
 	struct upager_stats st;
-	unsigned long next_cp = 2000 + (unsigned long)rnd(2000);
-	int r;
+	unsigned long next_cp = 2000 + (unsigned long)pick(2000);
 
 	set_desc("upager_create(budget=%zu, cluster=%zu, readahead=%zu, "
 	    "flags=%#x)", cfg->budget, cfg->cluster, cfg->readahead,
 	    cfg->flags);
-	r = upager_create(cfg, &m->pg);
-	if (r != 0)
-		FAIL("upager_create: %d (%s)", r, upager_strerror(r));
+	CHECK_ZERO(upager_create(cfg, &m->pg));
 	CHECK_OK(upager_stats(m->pg, &st));
 	CHECK_EQ(st.page_size, (uint64_t)m->page);
 	CHECK_EQ(st.budget_pages, cfg->budget / (size_t)m->page);
 	m->budget_pages = st.budget_pages;
-	m->f = open_file(m, pick_name(m), O_RDWR | O_CREAT);
+	m->f = uopen(m->pg, pick_name(m), O_RDWR | O_CREAT);
 	m->g = NULL;
 	check_after(m);
 
 	for (unsigned long i = 0; i < nops; i++, g_op++) {
-		uint64_t r1000 = rnd(1000);
+		uint64_t r1000 = pick(1000);
 
 		/* for a stretch of each pass, frames are not punched out of
 		 * the memfd when freed (fault injection): stale data stays
@@ -716,7 +560,7 @@ static void run_pass(struct model *m, const struct upager_config *cfg,
 			dbg_check(m);
 		if (i == next_cp) {
 			checkpoint(m);
-			next_cp += 2000 + (unsigned long)rnd(2000);
+			next_cp += 2000 + (unsigned long)pick(2000);
 		}
 	}
 
@@ -732,18 +576,16 @@ static void run_pass(struct model *m, const struct upager_config *cfg,
 		    st.misses, st.reclaimed, st.laundered, st.ra_used,
 		    st.ra_pages, st.peak_resident);
 	CHECK(st.peak_resident <= st.budget_pages);
-	if (rnd(2)) {
+	if (pick(2)) {
 		set_desc("end of pass: close handles, destroy");
 		if (m->g != NULL)
-			close_file(m->g, "g");
-		close_file(m->f, "f");
+			CHECK_ZERO(upager_close(m->g));
+		CHECK_ZERO(upager_close(m->f));
 	} else {
 		set_desc("end of pass: destroy with handles open");
 	}
 	m->f = m->g = NULL;
-	r = upager_destroy(m->pg);
-	if (r != 0)
-		FAIL("upager_destroy: %d (%s)", r, upager_strerror(r));
+	CHECK_ZERO(upager_destroy(m->pg));
 	m->pg = NULL;
 	compare_disk(m, "destroy");
 }
@@ -752,63 +594,40 @@ int main(int argc, char **argv)
 {
 	struct model m;
 	struct upager_config cfg;
-	struct sigaction sa;
-	struct timespec t0, t1;
+	double t0;
 	const char *s;
 	char refpath[512], linkpath[512];
 	const char *dir = test_dir();
 	unsigned long n1, n2;
 	unsigned pass2_flags;
 
-	if (argc > 1)
-		g_seed = strtoull(argv[1], NULL, 0);
-	else if ((s = getenv("UPAGER_SEED")) != NULL && *s != '\0')
-		g_seed = strtoull(s, NULL, 0);
-	else {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		g_seed = ((uint64_t)ts.tv_sec * 1000003u) ^
-		    (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
-	}
+	g_seed = test_seed(argc, argv);
 	g_nops = 100000;
-	if ((s = getenv("UPAGER_MODEL_OPS")) != NULL && *s != '\0')
+	if ((s = env_value("UPAGER_MODEL_OPS")) != NULL)
 		g_nops = strtoul(s, NULL, 0);
-	g_trace = (s = getenv("UPAGER_MODEL_TRACE")) != NULL && *s != '\0' &&
+	g_trace = (s = env_value("UPAGER_MODEL_TRACE")) != NULL &&
 	    strcmp(s, "0") != 0;
 	fprintf(stderr, "t_model: seed=%" PRIu64 " ops=%lu\n", g_seed,
 	    g_nops);
 	snprintf(g_desc, sizeof(g_desc), "setup");
+	at_abort(on_abort);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_abort;
-	sa.sa_flags = (int)SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	CHECK(sigaction(SIGABRT, &sa, NULL) == 0);
-
-	rseed(g_seed);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rseed(&g_rng, g_seed);
+	t0 = mono_now();
 
 	memset(&m, 0, sizeof(m));
 	m.page = sysconf(_SC_PAGESIZE);
 	CHECK(m.page > 0);
-	m.wbuf = malloc(MAX_IO);
-	m.rbuf = malloc(MAX_IO);
-	m.ebuf = malloc(MAX_IO);
-	CHECK(m.wbuf != NULL && m.rbuf != NULL && m.ebuf != NULL);
+	m.wbuf = xmalloc(MAX_IO);
+	m.rbuf = xmalloc(MAX_IO);
+	m.ebuf = xmalloc(MAX_IO);
 	snprintf(m.path, sizeof(m.path), "%s/model.dat", dir);
 	snprintf(refpath, sizeof(refpath), "%s/model.ref", dir);
 	snprintf(linkpath, sizeof(linkpath), "%s/model.lnk", dir);
 	m.ref = open(refpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	CHECK(m.ref >= 0);
 	/* create the file, empty, and a hard link to it */
-	{
-		int fd = open(m.path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644);
-
-		CHECK(fd >= 0);
-		CHECK(close(fd) == 0);
-	}
+	disk_resize(m.path, 0, O_TRUNC);
 	CHECK(link(m.path, linkpath) == 0);
 	snprintf(m.names[0], sizeof(m.names[0]), "%s/model.dat", dir);
 	snprintf(m.names[1], sizeof(m.names[1]), "%s/./model.dat", dir);
@@ -827,7 +646,7 @@ int main(int argc, char **argv)
 	/* pass 2: 4 MiB, small clusters and read-ahead, on the file left by
 	 * pass 1 (a cold cache); O_DIRECT or not as the seed says */
 	g_pass = 2;
-	pass2_flags = rnd(2) ? UPAGER_NODIRECT : 0;
+	pass2_flags = pick(2) ? UPAGER_NODIRECT : 0;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.budget = (size_t)(4 * MIB);
 	cfg.cluster = (size_t)(16 * KIB);
@@ -835,7 +654,6 @@ int main(int argc, char **argv)
 	cfg.flags = pass2_flags;
 	run_pass(&m, &cfg, n2);
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("t_model: ok seed=%" PRIu64 " ops=%lu (reads %lu, writes %lu, "
 	    "truncates %lu, syncs %lu, reopens %lu, second opens %lu, "
 	    "EBADF %lu, checks %lu, disk compares %lu; %.1f MiB read, "
@@ -844,9 +662,7 @@ int main(int argc, char **argv)
 	    m.n_second, m.n_ebadf, m.n_check, m.n_disk,
 	    (double)m.bytes_read / (double)MIB,
 	    (double)m.bytes_written / (double)MIB,
-	    pass2_flags ? "NODIRECT" : "direct",
-	    (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	    pass2_flags ? "NODIRECT" : "direct", mono_now() - t0);
 
 	CHECK(close(m.ref) == 0);
 	CHECK(unlink(refpath) == 0);

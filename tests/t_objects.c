@@ -4,73 +4,13 @@
  * changed behind upager's back, written back by sync_all and destroy.
  */
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "debug.h"
-#include "sys.h"
-#include "upager.h"
+#include "testlib.h"
 
-#define KiB ((size_t)1024)
-#define MiB (1024 * KiB)
-
-static size_t PG;
 static int ncases;
-
-#define UWRITE(f, b, n, o) \
-	CHECK_EQ(upager_pwrite((f), (b), (n), (o)), (long long)(n))
-#define UREAD(f, b, n, o) \
-	CHECK_EQ(upager_pread((f), (b), (n), (o)), (long long)(n))
-#define PCHECK(pg) CHECK_EQ(dbg_check_pager(pg), 0)
-
-static const char *tpath(const char *name)
-{
-	static char bufs[8][512];
-	static int next;
-	char *b = bufs[next++ % 8];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", test_dir(), name);
-	return b;
-}
-
-static unsigned char pat(uint64_t off, unsigned seed)
-{
-	uint64_t x = (off + 1) * 0x9E3779B97F4A7C15ull ^
-	    (seed + 1) * 0xBF58476D1CE4E5B9ull;
-
-	x ^= x >> 31;
-	x *= 0x94D049BB133111EBull;
-	x ^= x >> 29;
-	return (unsigned char)(x % 255 + 1);
-}
-
-static void fill(unsigned char *b, size_t n, uint64_t off, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		b[i] = pat(off + i, seed);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n != 0 ? n : 1);
-
-	CHECK(p != NULL);
-	return p;
-}
-
-/* disk_put: write natively at off (no fsync: the kernel cache is shared). */
-static void disk_put(const char *path, const void *buf, size_t len,
-    off_t off, int oflags)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | oflags, 0644);
-
-	CHECK(fd >= 0);
-	CHECK_EQ(pwrite(fd, buf, len, off), len);
-	CHECK(close(fd) == 0);
-}
 
 /* disk_set_mtime: give the file a modification time far in the past. */
 static void disk_set_mtime(const char *path, time_t sec)
@@ -83,94 +23,17 @@ static void disk_set_mtime(const char *path, time_t sec)
 	CHECK(utimensat(AT_FDCWD, path, ts, 0) == 0);
 }
 
-static size_t disk_read(const char *path, void *buf, size_t len, off_t off)
-{
-	int fd = open(path, O_RDONLY);
-	size_t done = 0;
-
-	CHECK(fd >= 0);
-	while (done < len) {
-		ssize_t r = pread(fd, (char *)buf + done, len - done,
-		    off + (off_t)done);
-		CHECK(r >= 0);
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	CHECK(close(fd) == 0);
-	return done;
-}
-
-static off_t disk_size(const char *path)
-{
-	struct stat st;
-
-	CHECK(stat(path, &st) == 0);
-	return st.st_size;
-}
-
-#define DISK_EXPECT(path, exp, len) do { \
-	size_t de_len_ = (len); \
-	unsigned char *de_buf_ = xmalloc(de_len_ + 1); \
-	CHECK_EQ(disk_size(path), de_len_); \
-	CHECK_EQ(disk_read((path), de_buf_, de_len_ + 1, 0), de_len_); \
-	CHECK_MEM(de_buf_, (exp), de_len_); \
-	free(de_buf_); \
-} while (0)
-
-#define UEXPECT(f, exp, len) do { \
-	size_t ue_len_ = (len); \
-	unsigned char *ue_buf_ = xmalloc(ue_len_ + PG); \
-	CHECK_EQ(upager_size(f), ue_len_); \
-	CHECK_EQ(upager_pread((f), ue_buf_, ue_len_ + PG, 0), ue_len_); \
-	CHECK_MEM(ue_buf_, (exp), ue_len_); \
-	free(ue_buf_); \
-} while (0)
-
-static upager_t *mkpager(size_t budget)
-{
-	struct upager_config cfg;
-	upager_t *pg = NULL;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.budget = budget;
-	/* no background write-back during a test: it checks what is not on
-	 * disk yet */
-	cfg.syncer_delay_ms = 3600 * 1000;
-	CHECK_EQ(upager_create(&cfg, &pg), 0);
-	CHECK(pg != NULL);
-	return pg;
-}
-
-static upager_file_t *uopen(upager_t *pg, const char *path, int flags)
-{
-	upager_file_t *f = NULL;
-
-	CHECK_EQ(upager_open(pg, path, flags, 0644, &f), 0);
-	CHECK(f != NULL);
-	return f;
-}
-
-static struct upager_stats stats(upager_t *pg)
-{
-	struct upager_stats st;
-
-	CHECK_EQ(upager_stats(pg, &st), 0);
-	CHECK(st.resident <= st.budget_pages);
-	return st;
-}
-
 /* Two opens of one file share data; closing one leaves the other working. */
 static void test_share(void)
 {
 	const char *p = tpath("share");
 	size_t n = 8 * PG;
 	unsigned char *exp = xmalloc(n + PG);
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *a, *b, *r, *w;
 
 	fill(exp, n, 0, 1);
-	disk_put(p, exp, n, 0, O_EXCL);
+	disk_write(p, exp, n, 0, O_EXCL);
 	a = uopen(pg, p, O_RDWR);
 	b = uopen(pg, p, O_RDWR);
 	CHECK_EQ(stats(pg).objects, 1);
@@ -225,12 +88,12 @@ static void test_persist(void)
 	const char *p = tpath("persist"), *q = tpath("persist_w");
 	size_t n = 64 * PG;
 	unsigned char *exp = xmalloc(n + PG), *buf = xmalloc(n);
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *f;
 	struct upager_stats s0, s1, s2;
 
 	fill(exp, n, 0, 10);
-	disk_put(p, exp, n, 0, O_EXCL);
+	disk_write(p, exp, n, 0, O_EXCL);
 	f = uopen(pg, p, O_RDONLY);
 	UEXPECT(f, exp, n);
 	CHECK_EQ(upager_close(f), 0);
@@ -290,12 +153,12 @@ static void test_changed_behind(void)
 	const char *p = tpath("behind_size"), *q = tpath("behind_mtime");
 	size_t n = 16 * PG;
 	unsigned char *exp = xmalloc(2 * n);
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *f;
 
 	/* the size changes (and a byte in the middle) */
 	fill(exp, n, 0, 20);
-	disk_put(p, exp, n, 0, O_EXCL);
+	disk_write(p, exp, n, 0, O_EXCL);
 	f = uopen(pg, p, O_RDWR);
 	UEXPECT(f, exp, n);
 	fill(exp + 2 * PG, PG, 2 * PG, 21);
@@ -303,9 +166,9 @@ static void test_changed_behind(void)
 	CHECK_EQ(upager_close(f), 0);
 	DISK_EXPECT(p, exp, n);
 	exp[5 * PG + 7] ^= 0xFF;
-	disk_put(p, exp + 5 * PG + 7, 1, (off_t)(5 * PG + 7), 0);
+	disk_write(p, exp + 5 * PG + 7, 1, (off_t)(5 * PG + 7), 0);
 	fill(exp + n, 100, n, 22);
-	disk_put(p, exp + n, 100, (off_t)n, 0);
+	disk_write(p, exp + n, 100, (off_t)n, 0);
 	f = uopen(pg, p, O_RDONLY);
 	UEXPECT(f, exp, n + 100);
 	CHECK_EQ(upager_close(f), 0);
@@ -318,19 +181,19 @@ static void test_changed_behind(void)
 
 	/* the same size, a different modification time */
 	fill(exp, n, 0, 23);
-	disk_put(q, exp, n, 0, O_EXCL);
+	disk_write(q, exp, n, 0, O_EXCL);
 	f = uopen(pg, q, O_RDONLY);
 	UEXPECT(f, exp, n);
 	CHECK_EQ(upager_close(f), 0);
 	fill(exp + 4 * PG, 4 * PG, 4 * PG, 24);
-	disk_put(q, exp + 4 * PG, 4 * PG, (off_t)(4 * PG), 0);
+	disk_write(q, exp + 4 * PG, 4 * PG, (off_t)(4 * PG), 0);
 	disk_set_mtime(q, 1000000000);
 	f = uopen(pg, q, O_RDONLY);
 	UEXPECT(f, exp, n);
 	CHECK_EQ(upager_close(f), 0);
 	/* and once more, to another time */
 	exp[0] ^= 0x11;
-	disk_put(q, exp, 1, 0, 0);
+	disk_write(q, exp, 1, 0, 0);
 	disk_set_mtime(q, 1100000000);
 	f = uopen(pg, q, O_RDWR);
 	UEXPECT(f, exp, n);
@@ -348,7 +211,7 @@ static void test_replaced(void)
 	const char *p = tpath("replaced");
 	size_t n = 8 * PG;
 	unsigned char *exp = xmalloc(2 * n);
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *f, *g;
 
 	f = uopen(pg, p, O_RDWR | O_CREAT | O_EXCL);
@@ -358,14 +221,14 @@ static void test_replaced(void)
 	/* a new file of another size */
 	CHECK(unlink(p) == 0);
 	fill(exp, n + 50, 0, 31);
-	disk_put(p, exp, n + 50, 0, O_EXCL);
+	disk_write(p, exp, n + 50, 0, O_EXCL);
 	f = uopen(pg, p, O_RDONLY);
 	UEXPECT(f, exp, n + 50);
 	CHECK_EQ(upager_close(f), 0);
 	/* a new file of the same size (and another modification time) */
 	CHECK(unlink(p) == 0);
 	fill(exp, n + 50, 0, 32);
-	disk_put(p, exp, n + 50, 0, O_EXCL);
+	disk_write(p, exp, n + 50, 0, O_EXCL);
 	disk_set_mtime(p, 1000000000);
 	f = uopen(pg, p, O_RDWR);
 	UEXPECT(f, exp, n + 50);
@@ -399,7 +262,7 @@ static void test_otrunc(void)
 	const char *p = tpath("otrunc");
 	size_t n = 8 * PG;
 	unsigned char *exp = xmalloc(n), *buf = xmalloc(n);
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *f, *g;
 
 	f = uopen(pg, p, O_RDWR | O_CREAT | O_EXCL);
@@ -439,11 +302,11 @@ static void test_otrunc(void)
 static void test_counts(void)
 {
 	const char *p = tpath("count_a"), *q = tpath("count_b");
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *a1, *a2, *b;
 
-	disk_put(p, "a", 1, 0, O_EXCL);
-	disk_put(q, "b", 1, 0, O_EXCL);
+	disk_write(p, "a", 1, 0, O_EXCL);
+	disk_write(q, "b", 1, 0, O_EXCL);
 	CHECK_EQ(stats(pg).objects, 0);
 	a1 = uopen(pg, p, O_RDONLY);
 	CHECK_EQ(stats(pg).objects, 1);
@@ -472,7 +335,7 @@ static void test_sync_all_destroy(void)
 	char name[32];
 	char *paths[NF];
 	unsigned char *old[NF], *exp[NF];
-	upager_t *pg = mkpager(0);
+	upager_t *pg = mkpager_quiet(0);
 	upager_file_t *f[NF], *ro;
 
 	for (int i = 0; i < NF; i++) {
@@ -482,7 +345,7 @@ static void test_sync_all_destroy(void)
 		old[i] = xmalloc(n);
 		exp[i] = xmalloc(n);
 		fill(old[i], n, 0, 50 + (unsigned)i);
-		disk_put(paths[i], old[i], n, 0, O_EXCL);
+		disk_write(paths[i], old[i], n, 0, O_EXCL);
 		memcpy(exp[i], old[i], n);
 	}
 	/* three writeable handles and one read-only */
@@ -533,7 +396,7 @@ static void test_many_objects(void)
 {
 	enum { NF = 40 };
 	char name[32];
-	upager_t *pg = mkpager(64 * PG);
+	upager_t *pg = mkpager_quiet(64 * PG);
 	unsigned char b[64];
 	struct upager_stats st;
 
@@ -578,24 +441,11 @@ static void test_many_objects(void)
 	ncases++;
 }
 
-static int rm_one(const char *path, const struct stat *st, int type,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	CHECK(remove(path) == 0);
-	return 0;
-}
-
 int main(void)
 {
-	upager_t *pg = mkpager(0);
-	struct upager_stats st;
+	upager_t *pg = mkpager_quiet(0);
 
-	CHECK_EQ(upager_stats(pg, &st), 0);
-	PG = (size_t)st.page_size;
-	CHECK(PG >= 512 && (PG & (PG - 1)) == 0);
+	set_page_size(pg);
 	CHECK_EQ(upager_destroy(pg), 0);
 
 	test_share();
@@ -607,7 +457,7 @@ int main(void)
 	test_sync_all_destroy();
 	test_many_objects();
 
-	CHECK(nftw(test_dir(), rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+	rm_test_dir();
 	printf("t_objects: %d cases passed\n", ncases);
 	return 0;
 }

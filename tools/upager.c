@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "upager.h"
 
 #define EXIT_USAGE 2            /* bad arguments; runtime failures exit 1 */
@@ -64,30 +65,6 @@ static int arg_errno(int err)
 	return err == ENOENT || err == ENOTDIR || err == EISDIR ||
 	    err == ENODEV || err == EACCES || err == EPERM || err == ELOOP ||
 	    err == ENAMETOOLONG;
-}
-
-/* parse_size: a positive byte count with an optional K, M or G suffix. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
 }
 
 /* An option of a subcommand: --name VALUE or --name=VALUE. */
@@ -165,15 +142,6 @@ static int parse_opts(const struct command *cmd, int argc, char **argv,
 	return 0;
 }
 
-/* now: monotonic seconds, for the side-by-side timings. */
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* human: a byte count in B, KiB, MiB or GiB, for the demo's report. */
 static const char *human(uint64_t bytes, char *buf, size_t len)
 {
@@ -190,28 +158,6 @@ static const char *human(uint64_t bytes, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.1f %s", v, unit[u]);
 	return buf;
-}
-
-/* mix64: the splitmix64 finaliser: the demo's deterministic data. */
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-/*
- * fill_pattern: the sample file's bytes at [off, off + len), a function of
- * the offset alone, so any chunk can be checked without keeping a copy.
- * off is a multiple of 8; buf holds len rounded up to 8.
- */
-static void fill_pattern(void *buf, uint64_t off, size_t len)
-{
-	uint64_t *w = buf;
-
-	for (size_t i = 0; i < (len + 7) / 8; i++)
-		w[i] = mix64(off / 8 + i);
 }
 
 /* first_diff: the first differing byte of two buffers, or len. */
@@ -590,17 +536,16 @@ static int demo_release(struct demo *d, int rc)
  */
 static int cmd_demo(const struct command *cmd, int argc, char **argv)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct demo d = { .cmd = cmd->name, .size = 64 * MIB,
 	    .budget = 16 * MIB, .ref = -1 };
-	const char *dir = tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp";
+	const char *dir = default_dir();
 	const struct cmd_option opts[] = {
 		{ "--size", OPT_SIZE, &d.size },
 		{ "--budget", OPT_SIZE, &d.budget },
 		{ "--dir", OPT_STRING, &dir },
 		{ NULL, OPT_SIZE, NULL },
 	};
-	uint64_t min_budget = 64 * (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t min_budget = least_budget();
 	int npos, rc;
 	char b1[32], b2[32];
 
@@ -629,9 +574,7 @@ static int cmd_demo(const struct command *cmd, int argc, char **argv)
 	}
 	snprintf(demo_file, sizeof(demo_file), "%s/sample.dat", demo_dir);
 	snprintf(demo_ref, sizeof(demo_ref), "%s/reference.dat", demo_dir);
-	signal(SIGINT, demo_signal);
-	signal(SIGTERM, demo_signal);
-	signal(SIGHUP, demo_signal);
+	on_interrupt(demo_signal);
 
 	printf("upager demo: a %s sample file, %.1fx a budget of %s, in %s\n",
 	    human(d.size, b1, sizeof(b1)), (double)d.size / (double)d.budget,
@@ -694,7 +637,7 @@ static int cmd_cat(const struct command *cmd, int argc, char **argv)
 	if (npos > 1)
 		return usage_error(cmd->name, "unexpected argument '%s'",
 		    argv[1]);
-	if (budget != 0 && budget < 64 * (uint64_t)sysconf(_SC_PAGESIZE))
+	if (budget != 0 && budget < least_budget())
 		return usage_error(cmd->name, "--budget must be at least "
 		    "64 pages");
 	cfg.budget = (size_t)budget;
