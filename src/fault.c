@@ -35,7 +35,7 @@
  * scan: vm_protect_none relies on it to free a page safely.
  */
 
-#define VM_AROUND 16  /* pages mapped around a read fault: the kernel's */
+#define VM_MAPWIN 512  /* pages mapped by one fault, at most: 2 MiB */
 #define VM_SCANVEC 64
 
 /*
@@ -103,6 +103,42 @@ static bool vm_overlap(struct uview *v, uint64_t lo, uint64_t hi,
 	*start = v->addr + ptoa(lo - vlo);
 	*end = v->addr + ptoa(hi - vlo);
 	return true;
+}
+
+/*
+ * vm_protect: write-protect [start, end) of a view without looking at
+ * what was written: a range no view could have written yet (a new view;
+ * pages past EOF) would otherwise read as written to the first scan.
+ */
+static void vm_protect(struct upager *pg, char *start, char *end)
+{
+	struct pm_scan_arg a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
+	a.category_mask = PAGE_IS_WRITTEN;
+	a.start = (uintptr_t)start;
+	a.end = (uintptr_t)end;
+	(void)sys_ioctl(SYS_PAGEMAP, pg->pmfd, PAGEMAP_SCAN, &a);
+}
+
+/*
+ * vm_protect_new: the file grew from page lo to hi: protect that range in
+ * every writeable view (see vm_protect).  => object locked.
+ */
+void vm_protect_new(struct uobj *o, uint64_t lo, uint64_t hi)
+{
+	struct uview *v;
+	char *s, *e;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	if (o->nwviews == 0)
+		return;
+	TAILQ_FOREACH(v, &o->views, objq)
+		if (v->shared && (v->prot & PROT_WRITE) &&
+		    vm_overlap(v, lo, hi, &s, &e))
+			vm_protect(o->pg, s, e);
 }
 
 /*
@@ -224,16 +260,16 @@ static void vm_wake(struct upager *pg, uint64_t addr)
 
 /*
  * vm_continue: map pages [first, first + n) of view v from their frames.
- * => no locks held; the pages are BUSY or wired by the caller.
+ * => object locked: no frame can be punched meanwhile, and UFFDIO_CONTINUE
+ *    never waits on anything of ours.
  * => an entry that exists already (another thread mapped it) is skipped;
- *    the faulting page's sleeper is woken by the last call (no DONTWAKE).
+ *    returns how many were skipped.
  */
-static void vm_continue(struct upager *pg, struct uview *v, uint64_t first,
-    int n, uint64_t fault_addr)
+static int vm_continue(struct upager *pg, struct uview *v, uint64_t first,
+    int n)
 {
 	uint64_t base = (uintptr_t)v->addr + ptoa(first - atop(v->off));
-	bool failed = false;
-	int done = 0;
+	int done = 0, skipped = 0;
 
 	while (done < n) {
 		struct uffdio_continue c;
@@ -247,42 +283,79 @@ static void vm_continue(struct upager *pg, struct uview *v, uint64_t first,
 			break;
 		/* mapped: pages done before the one that failed */
 		done += (c.mapped > 0 ? (int)atop(c.mapped) : 0) + 1;
-		failed = true;
+		skipped++;
 	}
-	/* the faulting page may be the one skipped: wake its sleeper */
-	if (failed)
-		vm_wake(pg, fault_addr);
+	return skipped;
 }
 
 /*
- * vm_ra: the read-around of a view for a fault at pgno: how far before
- * the fault and how many pages to get, and the read-ahead after them.
+ * vm_ra: the pages to get for a fault at pgno: [*lo, *lo + *n) and *ra
+ * more read ahead.  A fault where the last mapping ended is sequential
+ * and grows the read-ahead window; another reads an aligned cluster
+ * around the page, as the kernel's mmap reads around; MADV_RANDOM reads
+ * the page alone.
  */
 static void vm_ra(struct upager *pg, struct uview *v, uint64_t pgno,
     uint64_t *lo, int *n, int *ra)
 {
 	uint64_t next = __atomic_load_n(&v->ra_next, __ATOMIC_RELAXED);
 	uint32_t win = __atomic_load_n(&v->ra_win, __ATOMIC_RELAXED);
+	/* as the kernel reads its read-ahead size around a fault */
+	uint64_t around = MIN((uint64_t)UBC_MAXPAGES, pg->ra_max);
+	int advice = __atomic_load_n(&v->advice, __ATOMIC_RELAXED);
 
 	*lo = pgno;
 	*n = 1;
 	*ra = 0;
-	if (v->advice == MADV_RANDOM)
+	if (advice == MADV_RANDOM || around == 0)
 		return;
-	if (v->advice == MADV_SEQUENTIAL || pgno == next) {
-		win = v->advice == MADV_SEQUENTIAL ? pg->ra_max :
-		    MIN(MAX(win * 2, (uint32_t)VM_AROUND), pg->ra_max);
+	if (advice == MADV_SEQUENTIAL || pgno == next) {
+		win = advice == MADV_SEQUENTIAL ? pg->ra_max :
+		    MIN(MAX(win * 2, (uint32_t)around), pg->ra_max);
 		*ra = (int)win;
 	} else {
-		/* read around, like the kernel's mmap: an aligned cluster */
 		win = 0;
-		*lo = MAX(pgno & ~(uint64_t)(VM_AROUND - 1), atop(v->off));
+		*lo = MAX(pgno & ~(around - 1), atop(v->off));
 		*n = (int)(pgno - *lo) + 1;
-		*ra = VM_AROUND - *n;
+		*ra = (int)around - *n;
 	}
 	__atomic_store_n(&v->ra_win, win, __ATOMIC_RELAXED);
-	__atomic_store_n(&v->ra_next, pgno + 1 + (uint64_t)*ra,
-	    __ATOMIC_RELAXED);
+}
+
+/*
+ * vm_map_window: map the resident pages of the aligned window around
+ * pgno (VM_MAPWIN pages, cut to the view and EOF) into view v, a run at a
+ * time: a fault maps up to 2 MiB, as a huge page of the kernel's cache
+ * would be, so a scan of resident pages takes one fault per window.
+ * => object locked.  Returns the end of the window.
+ */
+static uint64_t vm_map_window(struct upager *pg, struct uview *v,
+    struct uobj *o, uint64_t pgno, uint64_t eofpg)
+{
+	uint64_t vlo = atop(v->off), vhi = vlo + atop(v->len);
+	uint64_t lo = MAX(vlo, pgno & ~(uint64_t)(VM_MAPWIN - 1));
+	uint64_t hi = MIN(MIN(vhi, eofpg), lo + VM_MAPWIN), k = lo, run;
+	int skipped = 0;
+
+	while (k < hi) {
+		struct vpage *p = pg_lookup(o, k);
+
+		if (p == NULL || (p->flags & (PG_FAKE | PG_RELEASED))) {
+			k++;
+			continue;
+		}
+		for (run = k + 1; run < hi; run++) {
+			p = pg_lookup(o, run);
+			if (p == NULL || (p->flags & (PG_FAKE | PG_RELEASED)))
+				break;
+		}
+		/* much already mapped (by earlier faults): map the fault's
+		 * own run only */
+		if (skipped < 8 || (pgno >= k && pgno < run))
+			skipped += vm_continue(pg, v, k, (int)(run - k));
+		k = run;
+	}
+	return hi;
 }
 
 /*
@@ -294,9 +367,9 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 {
 	uint64_t addr = m->arg.pagefault.address & ~(uint64_t)PAGE_MASK;
 	bool write = (m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
-	struct vpage *pps[UBC_MAXPAGES], *around[2 * VM_AROUND + GP_MAXRA];
-	uint64_t pgno, lo, vlo, vhi, eofpg, first;
-	int n, ra, err, i, na = 0, nb;
+	struct vpage *pps[UBC_MAXPAGES];
+	uint64_t pgno, lo, vhi, eofpg, end;
+	int n, ra, err, i;
 	struct uview *v;
 	struct uobj *o;
 
@@ -308,8 +381,7 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 	}
 	o = v->obj;
 	pgno = atop(v->off + (off_t)(addr - (uintptr_t)v->addr));
-	vlo = atop(v->off);
-	vhi = vlo + atop(v->len);
+	vhi = atop(v->off) + atop(v->len);
 	if (write)
 		lo = pgno, n = 1, ra = 0;
 	else
@@ -344,44 +416,17 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 		vm_wake(pg, addr);
 		goto out;
 	}
-	/* map the whole resident cluster around the fault: wire the valid
-	 * pages before and after the ones got, up to the view's bounds */
-	first = lo;
-	for (nb = 0; nb < VM_AROUND && first > vlo; nb++) {
-		struct vpage *p = pg_lookup(o, first - 1);
-
-		if (p == NULL || (p->flags & (PG_FAKE | PG_RELEASED)))
-			break;
-		first--;
-	}
-	for (i = 0; i < nb; i++) {
-		around[na] = pg_lookup(o, first + (uint64_t)i);
-		around[na++]->wire++;
-	}
 	for (i = 0; i < n; i++) {
 		pps[i]->flags &= ~PG_RAHEAD;
 		pg_reference(pps[i]);
 	}
-	while (na < (int)(sizeof(around) / sizeof(around[0])) &&
-	    lo + (uint64_t)n + (uint64_t)(na - nb) < MIN(vhi, eofpg)) {
-		struct vpage *p = pg_lookup(o, lo + (uint64_t)n +
-		    (uint64_t)(na - nb));
-
-		if (p == NULL || (p->flags & (PG_FAKE | PG_RELEASED)))
-			break;
-		p->wire++;
-		around[na++] = p;
-		if (na - nb >= VM_AROUND + ra)
-			break;
-	}
-	pthread_mutex_unlock(&o->lock);
-	vm_continue(pg, v, first, nb + n + (na - nb), addr);
-	pthread_mutex_lock(&o->lock);
-	for (i = 0; i < na; i++)
-		pg_unwire(o, around[i]);
+	end = vm_map_window(pg, v, o, pgno, eofpg);
+	__atomic_store_n(&v->ra_next, end, __ATOMIC_RELAXED);
 	for (i = 0; i < n; i++)
 		pg_unbusy(o, pps[i]);
 	pthread_mutex_unlock(&o->lock);
+	/* in case its page was among those another thread mapped */
+	vm_wake(pg, addr);
 out:
 	pthread_rwlock_unlock(&pg->vlock);
 }
@@ -599,9 +644,7 @@ UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
 	if (wprot) {
 		o->nwviews++;
 		o->everwmapped = true;
-		/* protect every entry now, so that pages never touched do
-		 * not read as written to the first scan */
-		vm_scan(o, v, a, a + len, NULL, 0);
+		vm_protect(pg, a, a + len);
 	}
 	pthread_mutex_unlock(&o->lock);
 	TAILQ_INSERT_TAIL(&pg->views, v, pgq);

@@ -340,6 +340,9 @@ again:
 	 * what keeps write-back out of the way */
 	if (nsize > o->size && (err = obj_window(o, nsize)) != 0)
 		return err;
+	if (nsize > o->size)
+		vm_protect_new(o, atop(round_page(o->size)),
+		    atop(round_page(nsize)));
 	if ((err = store_setsize(o, nsize)) != 0)
 		return err;
 	/* the bytes of the old last page past the old EOF become file
@@ -360,7 +363,9 @@ again:
 /*
  * obj_sync: write back [off, off + len) (len 0: to EOF) and report.
  * => no locks held.  UPAGER_SYNC_INVALIDATE frees the pages once clean,
- *    UPAGER_SYNC_WAIT fdatasyncs.
+ *    UPAGER_SYNC_WAIT fdatasyncs.  The writes go through the kernel's
+ *    cache (PGO_BUFIO), which keeps many in flight where O_DIRECT would
+ *    wait for each; its copy is dropped afterwards.
  * => returns the first error of this write-back, else the one kept from
  *    background write-back; either way the kept error is then cleared.
  */
@@ -368,7 +373,7 @@ int obj_sync(struct uobj *o, off_t off, off_t len, int flags)
 {
 	uint64_t start = atop(off);
 	uint64_t end = len == 0 ? UINT64_MAX : atop(round_page(off + len));
-	int pflags = PGO_CLEANIT | PGO_SYNCIO, err;
+	int pflags = PGO_CLEANIT | PGO_SYNCIO | PGO_BUFIO, err;
 
 	if (flags & UPAGER_SYNC_INVALIDATE)
 		pflags |= PGO_FREE;
@@ -381,6 +386,8 @@ int obj_sync(struct uobj *o, off_t off, off_t len, int flags)
 	pthread_mutex_unlock(&o->lock);
 	if (err == 0 && (flags & UPAGER_SYNC_WAIT))
 		err = store_sync(o);
+	/* the data went through the kernel's cache: do not keep it twice */
+	store_drop(o, off, len);
 	return err;
 }
 

@@ -5,6 +5,21 @@
 #include "upager_int.h"
 
 #define PP_MAXCLUSTER 1024  /* pages: a 4 MiB write at most */
+#define PP_MAXRUN 64        /* pages freed with one punch */
+
+/*
+ * pp_freerun: free a run of consecutive pages, BUSY and owned by the
+ * caller: all of them if force (their data is being discarded), else
+ * those no view wrote since the harvest (pg_tryfree).  Returns how many.
+ * => object locked.
+ */
+static int pp_freerun(struct uobj *o, struct vpage **run, int n, bool force)
+{
+	if (!force)
+		return pg_tryfree(o, run, n);
+	pg_freerun(o, run, n);
+	return n;
+}
 
 /* pp_transient: an error that a second try of the same write may cure. */
 static bool pp_transient(int err)
@@ -49,7 +64,7 @@ static int pp_mkcluster(struct uobj *o, struct vpage *p, struct vpage **pps)
  * => object locked on entry and on return; unlocked during the I/O.
  * => the pages are BUSY, owned by the caller; the write is clipped to EOF.
  */
-static int pp_write(struct uobj *o, struct vpage **pps, int n)
+static int pp_write(struct uobj *o, struct vpage **pps, int n, bool bufio)
 {
 	off_t off = ptoa(pps[0]->pgno), end = ptoa(pps[n - 1]->pgno + 1);
 	int err;
@@ -58,7 +73,7 @@ static int pp_write(struct uobj *o, struct vpage **pps, int n)
 	if (end <= off)
 		return 0;
 	pthread_mutex_unlock(&o->lock);
-	err = store_write(o, off, (size_t)(end - off));
+	err = store_write(o, off, (size_t)(end - off), bufio);
 	pthread_mutex_lock(&o->lock);
 	return err;
 }
@@ -95,7 +110,7 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed)
 	n = pp_mkcluster(o, p, pps);
 	for (i = 0; i < n; i++)
 		pps[i]->flags |= PG_CLEAN;
-	err = pp_write(o, pps, n);
+	err = pp_write(o, pps, n, (flags & PGO_BUFIO) != 0);
 	if (err == 0) {
 		pp_count_cluster(o->pg, n);
 		if (flags & PGO_FREE)
@@ -106,7 +121,7 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed)
 		ST_ADD(o->pg, write_errors, 1);
 		err = 0;
 		for (i = 0; i < n; i++) {
-			e = pp_write(o, &pps[i], 1);
+			e = pp_write(o, &pps[i], 1, (flags & PGO_BUFIO) != 0);
 			if (e == 0) {
 				pp_count_cluster(o->pg, 1);
 				continue;
@@ -152,9 +167,10 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed)
  */
 int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 {
+	bool force = (flags & (PGO_FREE | PGO_CLEANIT)) == PGO_FREE;
+	struct vpage *run[PP_MAXRUN], *p;
 	uint64_t key = start;
-	struct vpage *p;
-	int err = 0, e, nfreed;
+	int err = 0, e, nfreed, nrun = 0;
 
 	LOCK_ASSERT_HELD(&o->lock);
 	KASSERT(flags & (PGO_CLEANIT | PGO_FREE | PGO_DEACTIVATE));
@@ -164,14 +180,31 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 	}
 	while ((p = rdx_next(&o->idx, &key)) != NULL && key < end) {
 		bool dirty = !(p->flags & PG_CLEAN);
+		bool idle = !(p->flags & PG_BUSY) && p->wire == 0;
 
-		if ((p->flags & PG_BUSY) ||
-		    ((flags & PGO_FREE) && p->wire != 0)) {
+		/* pages to free are gathered in runs: one punch a run */
+		if ((flags & PGO_FREE) && idle && (force || !dirty) &&
+		    (nrun == 0 || (nrun < PP_MAXRUN &&
+		    p->pgno == run[nrun - 1]->pgno + 1))) {
+			pg_busy(p);
+			run[nrun++] = p;
+			key++;
+			continue;
+		}
+		if (nrun > 0) {
+			/* pages a view wrote since the harvest are kept,
+			 * dirty: look at them again */
+			if (pp_freerun(o, run, nrun, force) < nrun)
+				key = run[0]->pgno;
+			nrun = 0;
+			continue;
+		}
+		if (!idle && (p->flags & PG_BUSY || (flags & PGO_FREE))) {
 			if (flags & PGO_BUSYFAIL) {
 				err = -EDEADLK;
 				break;
 			}
-			if ((flags & (PGO_FREE | PGO_CLEANIT)) == PGO_FREE) {
+			if (force) {
 				/* not cleaning: whoever holds it frees it;
 				 * with SYNCIO, also wait for that, so that no
 				 * write-back of it is still running */
@@ -188,29 +221,20 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 		}
 		if ((flags & PGO_CLEANIT) && dirty) {
 			pg_busy(p);
-			e = pp_put(o, p, 0, &nfreed);
+			e = pp_put(o, p, flags & PGO_BUFIO, &nfreed);
 			if (e != 0 && err == 0)
 				err = e;
 			/* look at p again: free or deactivate it now */
 			if (e == 0 && (flags & (PGO_FREE | PGO_DEACTIVATE)))
 				continue;
-			key++;
-			continue;
-		}
-		if ((flags & PGO_FREE) && !dirty) {
-			/* a view may have written it since the harvest */
-			pg_busy(p);
-			if (pg_tryfree(o, &p, 1) == 0)
-				continue;
 		} else if (flags & PGO_DEACTIVATE) {
 			pthread_mutex_lock(&o->pg->pqlock);
 			pd_deactivate(o->pg, p);
 			pthread_mutex_unlock(&o->pg->pqlock);
-		} else if ((flags & PGO_FREE) && !(flags & PGO_CLEANIT)) {
-			/* freeing dirty data on purpose: truncate, terminate */
-			pg_free(o, p);
 		}
 		key++;
 	}
+	if (nrun > 0)
+		(void)pp_freerun(o, run, nrun, force);
 	return err;
 }

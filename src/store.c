@@ -183,8 +183,10 @@ int store_read(struct uobj *o, off_t off, size_t len, off_t limit,
  * store_write: write [off, off + len) of the frames to the file.
  * => no locks held; the pages are BUSY, owned by the caller; off is page
  *    aligned, len is cut at EOF by the caller.
+ * => bufio: through the kernel's cache even where O_DIRECT works (a sync
+ *    writing many clusters, then one fdatasync; see store_drop).
  */
-int store_write(struct uobj *o, off_t off, size_t len)
+int store_write(struct uobj *o, off_t off, size_t len, bool bufio)
 {
 	struct upager *pg = o->pg;
 	int dfd = __atomic_load_n(&o->dfd, __ATOMIC_ACQUIRE);
@@ -194,7 +196,7 @@ int store_write(struct uobj *o, off_t off, size_t len)
 
 	if (wfd < 0)
 		return -EBADF;
-	if (dfd >= 0 && o->dfd_write && whole > 0) {
+	if (dfd >= 0 && o->dfd_write && whole > 0 && !bufio) {
 		r = sys_pwrite_full(dfd, o->win + off, whole, off);
 		if (r == -EINVAL) {
 			store_nodirect(o, dfd);
@@ -253,6 +255,17 @@ int store_setsize(struct uobj *o, off_t size)
 	o->bm_lo = o->bm_hi = 0;
 	pthread_mutex_unlock(&o->bmlock);
 	return err;
+}
+
+/*
+ * store_drop: ask the kernel to drop its cached copy of [off, off + len)
+ * (len 0: to EOF), written there by a sync: the pages are in our cache.
+ * Dirty ones are only queued for writing.
+ */
+void store_drop(struct uobj *o, off_t off, off_t len)
+{
+	if (__atomic_load_n(&o->dfd, __ATOMIC_ACQUIRE) >= 0)
+		(void)sys_fadvise(o->fd, off, len, POSIX_FADV_DONTNEED);
 }
 
 /* store_sync: the file's data on stable storage. */

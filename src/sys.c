@@ -221,6 +221,12 @@ long sys_ioctl(enum sys_kind kind, int fd, unsigned long req, void *arg)
 	return SYS_CALL(kind, ioctl(fd, req, arg), ioctl(fd, req, arg));
 }
 
+/* sys_fadvise: posix_fadvise returns its error instead of setting errno */
+int sys_fadvise(int fd, off_t off, off_t len, int advice)
+{
+	return -posix_fadvise(fd, off, len, advice);
+}
+
 int sys_userfaultfd(int flags)
 {
 	return (int)SYS_CALL(SYS_UFFD, syscall(SYS_userfaultfd, flags),

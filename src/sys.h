@@ -74,6 +74,7 @@ int sys_madvise(void *addr, size_t len, int advice);
 int sys_mprotect(void *addr, size_t len, int prot);
 long sys_ioctl(enum sys_kind kind, int fd, unsigned long req, void *arg);
 int sys_userfaultfd(int flags);
+int sys_fadvise(int fd, off_t off, off_t len, int advice);
 
 /* sys_pread_full/sys_pwrite_full: loop over short transfers; a read stops
  * at EOF and returns the bytes moved. */

@@ -189,8 +189,12 @@ ssize_t ubc_write(struct upager_file *f, const void *buf, size_t len,
 		pthread_mutex_unlock(&o->lock);
 		memcpy(base + cur, (const char *)buf + done, (size_t)(cend - cur));
 		pthread_mutex_lock(&o->lock);
-		if (cend > o->size)
+		if (cend > o->size) {
+			/* pages new to the file: no view wrote them */
+			vm_protect_new(o, atop(round_page(o->size)),
+			    atop(round_page(cend)));
 			o->size = cend;
+		}
 		for (i = 0; i < n; i++) {
 			pps[i]->flags &= ~(PG_FAKE | PG_CLEAN | PG_RAHEAD);
 			pg_reference(pps[i]);

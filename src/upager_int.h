@@ -68,6 +68,7 @@
 #define PGO_OVERWRITE  0x040  /* caller overwrites whole pages: skip the read */
 #define PGO_PASTEOF    0x080  /* pages may lie past EOF (an extending write) */
 #define PGO_NOWAIT     0x100  /* never sleep for frames or busy pages */
+#define PGO_BUFIO      0x200  /* upager's: write through the kernel's cache */
 
 /* uvn_findpages flags */
 #define UFP_ALL      0x00  /* wait for busy pages, allocate missing ones */
@@ -297,7 +298,8 @@ void store_upgrade(struct uobj *o, int wfd);
 void store_close(struct uobj *o);
 int store_read(struct uobj *o, off_t off, size_t len, off_t limit,
     char *holes);
-int store_write(struct uobj *o, off_t off, size_t len);
+int store_write(struct uobj *o, off_t off, size_t len, bool bufio);
+void store_drop(struct uobj *o, off_t off, off_t len);
 int store_alloc(struct uobj *o, off_t off, off_t len);
 int store_setsize(struct uobj *o, off_t size);
 int store_sync(struct uobj *o);
@@ -315,6 +317,7 @@ void obj_release(struct upager *pg, struct uobj *o);
 /* fault.c */
 void vm_fini(struct upager *pg);
 void vm_harvest(struct uobj *o, uint64_t lo, uint64_t hi);
+void vm_protect_new(struct uobj *o, uint64_t lo, uint64_t hi);
 uint64_t vm_protect_none(struct uobj *o, uint64_t lo, int n);
 int pg_tryfree(struct uobj *o, struct vpage **pps, int n);
 void ubc_prefault(const void *buf, size_t len);
