@@ -82,6 +82,7 @@ struct params {
 	uint64_t budget;        /* upager budget in bytes */
 	unsigned runs;
 	uint64_t touches;       /* page touches per random pass */
+	uint64_t readahead;     /* upager read-ahead in bytes; 0: as the device */
 	const char *dir;
 };
 
@@ -126,6 +127,8 @@ static void usage(FILE *out)
 	    "  --size BYTES      test file size (default 256M, K/M/G suffix)\n"
 	    "  --budget BYTES    upager budget (default size + 64M: the file "
 	    "fits)\n"
+	    "  --readahead BYTES upager's read-ahead (default: the device's\n"
+	    "                    read_ahead_kb, as the kernel uses, 4M at most)\n"
 	    "  --runs N          measurements per workload (default 5)\n"
 	    "  --dir DIR         where the test file goes "
 	    "(default $TMPDIR or /tmp)\n"
@@ -186,6 +189,10 @@ static void parse_args(int argc, char **argv, struct params *p)
 		} else if ((v = option_value(argc, argv, &i, "--size"))) {
 			if (parse_size(v, &p->size) < 0)
 				bad_arg("bad --size '%s'", v);
+		} else if ((v = option_value(argc, argv, &i, "--readahead"))) {
+			if (parse_size(v, &p->readahead) < 0 ||
+			    p->readahead % 4096 != 0)
+				bad_arg("bad --readahead '%s'", v);
 		} else if ((v = option_value(argc, argv, &i, "--budget"))) {
 			if (parse_size(v, &p->budget) < 0)
 				bad_arg("bad --budget '%s'", v);
@@ -494,7 +501,8 @@ struct target {
 static void side_begin(struct bench *b, struct target *sd, enum side s,
     int oflags)
 {
-	struct upager_config cfg = { .budget = (size_t)b->p.budget };
+	struct upager_config cfg = { .budget = (size_t)b->p.budget,
+	    .readahead = (size_t)b->p.readahead };
 	int err;
 
 	memset(sd, 0, sizeof(*sd));
@@ -828,6 +836,8 @@ static void print_header(const struct bench *b, int argc, char **argv)
 	if (ra >= 0)
 		printf("device     read_ahead_kb %ld (the kernel's mmap "
 		    "read-around window)\n", ra);
+	printf("readahead  upager %" PRIu64 " bytes%s\n", p->readahead,
+	    p->readahead == 0 ? " (its default)" : "");
 	printf("cold       fdatasync + POSIX_FADV_DONTNEED%s; upager also a "
 	    "fresh pager\n", geteuid() == 0 ? " + drop_caches as root"
 	    " (where allowed)" : "");
@@ -942,6 +952,13 @@ int main(int argc, char **argv)
 	if (b.fd < 0)
 		die("open %s: %s", file_path, strerror(errno));
 	b.offs = make_offsets(b.p.touches, b.p.size / PAGE, 1, &b.rnd_sum);
+	/* like for like: upager reads around a fault what the kernel does,
+	 * the device's read-ahead (upager takes 4 MiB at most) */
+	if (b.p.readahead == 0 && read_ahead_kb(b.fd) > 0) {
+		b.p.readahead = (uint64_t)read_ahead_kb(b.fd) << 10;
+		if (b.p.readahead > (4u << 20))
+			b.p.readahead = 4u << 20;
+	}
 	for (int w = 0; w < NWORK; w++)
 		for (int s = 0; s < NSIDE; s++) {
 			b.res[w][s] = calloc(b.p.runs, sizeof(double));

@@ -301,7 +301,7 @@ static void vm_ra(struct upager *pg, struct uview *v, uint64_t pgno,
 	uint64_t next = __atomic_load_n(&v->ra_next, __ATOMIC_RELAXED);
 	uint32_t win = __atomic_load_n(&v->ra_win, __ATOMIC_RELAXED);
 	/* as the kernel reads its read-ahead size around a fault */
-	uint64_t around = MIN((uint64_t)UBC_MAXPAGES, pg->ra_max);
+	uint64_t around = pg->ra_max;
 	int advice = __atomic_load_n(&v->advice, __ATOMIC_RELAXED);
 
 	*lo = pgno;
@@ -314,10 +314,15 @@ static void vm_ra(struct upager *pg, struct uview *v, uint64_t pgno,
 		    MIN(MAX(win * 2, (uint32_t)around), pg->ra_max);
 		*ra = (int)win;
 	} else {
+		/* an aligned cluster around the page; what lies before it
+		 * is taken with it (at most UBC_MAXPAGES), the rest after */
+		uint64_t alo = pgno - pgno % around;
+
 		win = 0;
-		*lo = MAX(pgno & ~(around - 1), atop(v->off));
+		*lo = MAX(MAX(alo, atop(v->off)),
+		    pgno - MIN(pgno, (uint64_t)UBC_MAXPAGES - 1));
 		*n = (int)(pgno - *lo) + 1;
-		*ra = (int)around - *n;
+		*ra = (int)MIN(alo + around - pgno - 1, (uint64_t)GP_MAXRA);
 	}
 	__atomic_store_n(&v->ra_win, win, __ATOMIC_RELAXED);
 }

@@ -38,8 +38,8 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
 	pg->budget_pages = pg->cfg.budget / PAGE_SIZE;
 	pg->cluster_pages = (uint32_t)MIN(pg->cfg.cluster / PAGE_SIZE,
 	    pg->budget_pages / 4);
-	pg->ra_max = (uint32_t)MIN(pg->cfg.readahead / PAGE_SIZE,
-	    pg->budget_pages / 4);
+	pg->ra_max = (uint32_t)MIN(MIN(pg->cfg.readahead / PAGE_SIZE,
+	    pg->budget_pages / 4), GP_MAXRA);
 	/* one step of pread/pwrite holds at most a quarter of the frames,
 	 * so that a few threads at once always find room */
 	pg->ubc_pages = (int)MIN((uint64_t)UBC_MAXPAGES, pg->budget_pages / 4);
