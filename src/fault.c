@@ -349,10 +349,14 @@ static uint64_t vm_map_window(struct upager *pg, struct uview *v,
 			k++;
 			continue;
 		}
-		for (run = k + 1; run < hi; run++) {
+		for (run = k; run < hi; run++) {
 			p = pg_lookup(o, run);
 			if (p == NULL || (p->flags & (PG_FAKE | PG_RELEASED)))
 				break;
+			/* the scan is coming: keep the reading ahead of it */
+			if (p->flags & PG_RAMARK)
+				gp_ramark(o, p, (int)__atomic_load_n(&v->ra_win,
+				    __ATOMIC_RELAXED));
 		}
 		/* much already mapped (by earlier faults): map the fault's
 		 * own run only */

@@ -29,6 +29,38 @@ static int gp_readahead(struct uobj *o, uint64_t pgno, int want,
 }
 
 /*
+ * gp_ramark: a reader reached the first page of an asynchronous read-ahead
+ * window: start the next window, `win` pages (the read-ahead limit if 0)
+ * from the first page after p that is not resident, so the reading stays
+ * ahead of the reader.
+ * => object locked.  Never waits: no free frame, no read-ahead.
+ */
+void gp_ramark(struct uobj *o, struct vpage *p, int win)
+{
+	struct vpage *rapps[GP_MAXRA];
+	uint64_t eofpg = atop(round_page(o->size)), k = p->pgno + 1;
+	int n;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	p->flags &= ~PG_RAMARK;
+	win = (int)MIN((uint32_t)(win > 0 ? win : (int)o->pg->ra_max),
+	    o->pg->ra_max);
+	if (win < 2 * GP_SYNCRA)
+		return;
+	while (k < eofpg && k < p->pgno + (uint64_t)win && pg_lookup(o, k))
+		k++;
+	if (k >= eofpg || k >= p->pgno + (uint64_t)win)
+		return;
+	if ((n = gp_readahead(o, k, win, rapps)) == 0)
+		return;
+	rapps[0]->flags |= PG_RAMARK;
+	if (aio_read(o, rapps, n) != 0) {
+		rapps[0]->flags &= ~PG_RAMARK;
+		pg_release(o, rapps, n);
+	}
+}
+
+/*
  * gp_fill: read the pages among pps[0..n) marked in fill[] from the file.
  * => object unlocked: the pages are BUSY, owned by the caller, so their
  *    frames are ours to write; fill[] (which were FAKE) was taken under
@@ -128,6 +160,8 @@ retry:
 				p->flags &= ~PG_RAHEAD;
 				ST_ADD(pg, ra_used, 1);
 			}
+			if ((p->flags & PG_RAMARK) && !write)
+				gp_ramark(o, p, rapages);
 			if (write && (p->flags & PG_RDONLY))
 				needalloc = true;
 		}
@@ -139,12 +173,20 @@ retry:
 		goto alloc;
 	}
 
-	/* the I/O pass: one read per run of missing pages, read-ahead
-	 * included, so a sequential miss costs one read */
+	/* the I/O pass: one read per run of missing pages, with the start
+	 * of the read-ahead; the rest of the window goes to the I/O engine,
+	 * so the caller waits for its pages, not for the whole window */
 	memcpy(all, pps, (size_t)n * sizeof(*all));
 	if (!write && rapages > 0)
 		nra = gp_readahead(o, pgno + (uint64_t)n, MIN(rapages, GP_MAXRA),
 		    &all[n]);
+	if (nra > GP_SYNCRA) {
+		all[n + GP_SYNCRA]->flags |= PG_RAMARK;
+		if (aio_read(o, &all[n + GP_SYNCRA], nra - GP_SYNCRA) == 0)
+			nra = GP_SYNCRA;
+		else
+			all[n + GP_SYNCRA]->flags &= ~PG_RAMARK;
+	}
 	limit = o->size;
 	memset(holes, 0, (size_t)(n + nra));
 	for (i = 0; i < n; i++)

@@ -47,9 +47,11 @@ static void ubc_ra_grow(struct upager_file *f, int used)
 /*
  * ubc_wire: wire the resident pages of [pgno, pgno + n) for reading.
  * => object locked.  Returns true with all n wired, or false with none
- *    (a page is missing or not filled yet).
+ *    (a page is missing or not filled yet).  A page that starts a
+ *    read-ahead window starts the next, of `ra` pages.
  */
-static bool ubc_wire(struct uobj *o, uint64_t pgno, int n, struct vpage **pps)
+static bool ubc_wire(struct uobj *o, uint64_t pgno, int n, struct vpage **pps,
+    int ra)
 {
 	struct upager *pg = o->pg;
 	int i;
@@ -70,6 +72,8 @@ static bool ubc_wire(struct uobj *o, uint64_t pgno, int n, struct vpage **pps)
 			pps[i]->flags &= ~PG_RAHEAD;
 			ST_ADD(pg, ra_used, 1);
 		}
+		if (pps[i]->flags & PG_RAMARK)
+			gp_ramark(o, pps[i], ra);
 		pg_reference(pps[i]);
 	}
 	ST_ADD(pg, hits, n);
@@ -105,7 +109,7 @@ ssize_t ubc_read(struct upager_file *f, void *buf, size_t len, off_t off)
 		bool wired;
 		char *base;
 
-		if (!(wired = ubc_wire(o, pgno, n, pps))) {
+		if (!(wired = ubc_wire(o, pgno, n, pps, ra))) {
 			if (ra > 0 && !reserved &&
 			    !pd_have_free(o->pg, (uint64_t)(n + ra))) {
 				/* make room first, once: read-ahead itself

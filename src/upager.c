@@ -57,6 +57,9 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
 	TAILQ_INIT(&pg->files);
 	TAILQ_INIT(&pg->views);
 	pthread_mutex_init(&pg->vminit, NULL);
+	pthread_mutex_init(&pg->aiolock, NULL);
+	pthread_cond_init(&pg->aiocv, NULL);
+	TAILQ_INIT(&pg->aioq);
 	pthread_rwlock_init(&pg->vlock, NULL);
 	pg->st.budget_pages = pg->budget_pages;
 	pg->st.page_size = PAGE_SIZE;
@@ -73,7 +76,10 @@ UPAGER_EXPORT int upager_destroy(upager_t *pg)
 		return -EINVAL;
 	vm_fini(pg);
 	err = obj_closeall(pg);
+	aio_fini(pg);
 	pg->magic = 0;
+	pthread_mutex_destroy(&pg->aiolock);
+	pthread_cond_destroy(&pg->aiocv);
 	pthread_mutex_destroy(&pg->vminit);
 	pthread_rwlock_destroy(&pg->vlock);
 	pthread_mutex_destroy(&pg->olock);

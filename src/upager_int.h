@@ -52,6 +52,8 @@
 #define PG_CLEANCHK 0x0020  /* clean, but mappings may have written it */
 #define PG_RDONLY   0x0040  /* a hole: writing needs blocks allocated first */
 #define PG_RAHEAD   0x0080  /* read ahead and not used yet (stats only) */
+#define PG_RAMARK   0x0100  /* first page of an asynchronous read-ahead
+                               window: its first use starts the next one */
 
 /* Queue flags (vpage.pqflags), under pqlock. */
 #define PQ_ACTIVE   0x01
@@ -190,6 +192,10 @@ struct uview {
 };
 
 #define VM_NTHREADS 2              /* fault threads */
+#define AIO_NTHREADS 2             /* I/O engine workers */
+#define GP_SYNCRA 16               /* read-ahead pages read with the demand */
+struct aio_req;
+TAILQ_HEAD(aioreqlist, aio_req);
 #define GP_MAXRA 1024              /* read-ahead pages per getpages, at most */
 
 #define PG_NWAITQ 64
@@ -239,6 +245,14 @@ struct upager {
 	pthread_rwlock_t vlock;    /* views; held shared while a fault is served */
 	struct uviewlist views;
 	TAILQ_ENTRY(upager) pagerq; /* on the list of pagers with views */
+
+	/* the I/O engine (aio.c), started at the first request */
+	pthread_mutex_t aiolock;
+	pthread_cond_t aiocv;
+	struct aioreqlist aioq;
+	pthread_t aiothreads[AIO_NTHREADS];
+	int aiostarted;
+	bool aiostop;
 	struct upager_stats st;    /* counters: updated with ST_ADD */
 };
 
@@ -287,6 +301,7 @@ bool pd_have_free(struct upager *pg, uint64_t want);
 /* getpages.c */
 int gp_getpages(struct uobj *o, uint64_t pgno, int *npages,
     struct vpage **pps, int access, int flags, int rapages);
+void gp_ramark(struct uobj *o, struct vpage *p, int win);
 
 /* putpages.c */
 int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags);
@@ -313,6 +328,10 @@ void obj_seterror(struct uobj *o, int err);
 int obj_closeall(struct upager *pg);
 void obj_reference(struct upager *pg, struct uobj *o);
 void obj_release(struct upager *pg, struct uobj *o);
+
+/* aio.c */
+int aio_read(struct uobj *o, struct vpage **pps, int n);
+void aio_fini(struct upager *pg);
 
 /* fault.c */
 void vm_fini(struct upager *pg);
