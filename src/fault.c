@@ -260,8 +260,7 @@ static void vm_wake(struct upager *pg, uint64_t addr)
 
 /*
  * vm_continue: map pages [first, first + n) of view v from their frames.
- * => object locked: no frame can be punched meanwhile, and UFFDIO_CONTINUE
- *    never waits on anything of ours.
+ * => no locks held; the pages are wired or BUSY, so none is freed.
  * => an entry that exists already (another thread mapped it) is skipped;
  *    returns how many were skipped.
  */
@@ -332,38 +331,48 @@ static void vm_ra(struct upager *pg, struct uview *v, uint64_t pgno,
  * pgno (VM_MAPWIN pages, cut to the view and EOF) into view v, a run at a
  * time: a fault maps up to 2 MiB, as a huge page of the kernel's cache
  * would be, so a scan of resident pages takes one fault per window.
- * => object locked.  Returns the end of the window.
+ * => object locked on entry and on return; dropped while mapping, with
+ *    the pages wired so that none is freed meanwhile, so that faults on
+ *    other windows map in parallel.  Returns the end of the window.
  */
 static uint64_t vm_map_window(struct upager *pg, struct uview *v,
     struct uobj *o, uint64_t pgno, uint64_t eofpg)
 {
 	uint64_t vlo = atop(v->off), vhi = vlo + atop(v->len);
 	uint64_t lo = MAX(vlo, pgno & ~(uint64_t)(VM_MAPWIN - 1));
-	uint64_t hi = MIN(MIN(vhi, eofpg), lo + VM_MAPWIN), k = lo, run;
-	int skipped = 0;
+	uint64_t hi = MIN(MIN(vhi, eofpg), lo + VM_MAPWIN), k;
+	uint64_t rstart[VM_MAPWIN / 2 + 1];
+	struct vpage *w[VM_MAPWIN];
+	int rlen[VM_MAPWIN / 2 + 1], nw = 0, nr = 0, i, skipped = 0;
 
-	while (k < hi) {
+	for (k = lo; k < hi; k++) {
 		struct vpage *p = pg_lookup(o, k);
 
-		if (p == NULL || (p->flags & (PG_FAKE | PG_RELEASED))) {
-			k++;
+		if (p == NULL || (p->flags & (PG_FAKE | PG_RELEASED)))
 			continue;
+		/* the scan is coming: keep the reading ahead of it */
+		if (p->flags & PG_RAMARK)
+			gp_ramark(o, p, (int)__atomic_load_n(&v->ra_win,
+			    __ATOMIC_RELAXED));
+		p->wire++;
+		w[nw++] = p;
+		if (nr > 0 && rstart[nr - 1] + (uint64_t)rlen[nr - 1] == k) {
+			rlen[nr - 1]++;
+		} else {
+			rstart[nr] = k;
+			rlen[nr++] = 1;
 		}
-		for (run = k; run < hi; run++) {
-			p = pg_lookup(o, run);
-			if (p == NULL || (p->flags & (PG_FAKE | PG_RELEASED)))
-				break;
-			/* the scan is coming: keep the reading ahead of it */
-			if (p->flags & PG_RAMARK)
-				gp_ramark(o, p, (int)__atomic_load_n(&v->ra_win,
-				    __ATOMIC_RELAXED));
-		}
+	}
+	pthread_mutex_unlock(&o->lock);
+	for (i = 0; i < nr; i++)
 		/* much already mapped (by earlier faults): map the fault's
 		 * own run only */
-		if (skipped < 8 || (pgno >= k && pgno < run))
-			skipped += vm_continue(pg, v, k, (int)(run - k));
-		k = run;
-	}
+		if (skipped < 8 || (pgno >= rstart[i] &&
+		    pgno < rstart[i] + (uint64_t)rlen[i]))
+			skipped += vm_continue(pg, v, rstart[i], rlen[i]);
+	pthread_mutex_lock(&o->lock);
+	for (i = 0; i < nw; i++)
+		pg_unwire(o, w[i]);
 	return hi;
 }
 
