@@ -288,14 +288,14 @@ static int vm_continue(struct upager *pg, struct uview *v, uint64_t first,
 }
 
 /*
- * vm_ra: the pages to get for a fault at pgno: [*lo, *lo + *n) and *ra
- * more read ahead.  A fault where the last mapping ended is sequential
+ * vm_ra: what to read for a fault at pgno: besides the page, *ra pages
+ * ahead, and the pages from *behind up to it in the background.  A fault where the last mapping ended is sequential
  * and grows the read-ahead window; another reads an aligned cluster
  * around the page, as the kernel's mmap reads around; MADV_RANDOM reads
  * the page alone.
  */
 static void vm_ra(struct upager *pg, struct uview *v, uint64_t pgno,
-    uint64_t *lo, int *n, int *ra)
+    uint64_t *behind, int *ra)
 {
 	uint64_t next = __atomic_load_n(&v->ra_next, __ATOMIC_RELAXED);
 	uint32_t win = __atomic_load_n(&v->ra_win, __ATOMIC_RELAXED);
@@ -303,8 +303,7 @@ static void vm_ra(struct upager *pg, struct uview *v, uint64_t pgno,
 	uint64_t around = pg->ra_max;
 	int advice = __atomic_load_n(&v->advice, __ATOMIC_RELAXED);
 
-	*lo = pgno;
-	*n = 1;
+	*behind = pgno;
 	*ra = 0;
 	if (advice == MADV_RANDOM || around == 0)
 		return;
@@ -313,14 +312,12 @@ static void vm_ra(struct upager *pg, struct uview *v, uint64_t pgno,
 		    MIN(MAX(win * 2, (uint32_t)around), pg->ra_max);
 		*ra = (int)win;
 	} else {
-		/* an aligned cluster around the page; what lies before it
-		 * is taken with it (at most UBC_MAXPAGES), the rest after */
+		/* an aligned cluster around the page: what lies before it
+		 * is read behind, in the background, the rest ahead */
 		uint64_t alo = pgno - pgno % around;
 
 		win = 0;
-		*lo = MAX(MAX(alo, atop(v->off)),
-		    pgno - MIN(pgno, (uint64_t)UBC_MAXPAGES - 1));
-		*n = (int)(pgno - *lo) + 1;
+		*behind = MAX(alo, atop(v->off));
 		*ra = (int)MIN(alo + around - pgno - 1, (uint64_t)GP_MAXRA);
 	}
 	__atomic_store_n(&v->ra_win, win, __ATOMIC_RELAXED);
@@ -386,8 +383,8 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 	uint64_t addr = m->arg.pagefault.address & ~(uint64_t)PAGE_MASK;
 	bool write = (m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
 	struct vpage *pps[UBC_MAXPAGES];
-	uint64_t pgno, lo, vhi, eofpg, end;
-	int n, ra, err, i;
+	uint64_t pgno, behind, vhi, eofpg, end;
+	int n = 1, ra = 0, err, i;
 	struct uview *v;
 	struct uobj *o;
 
@@ -400,10 +397,9 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 	o = v->obj;
 	pgno = atop(v->off + (off_t)(addr - (uintptr_t)v->addr));
 	vhi = atop(v->off) + atop(v->len);
-	if (write)
-		lo = pgno, n = 1, ra = 0;
-	else
-		vm_ra(pg, v, pgno, &lo, &n, &ra);
+	behind = pgno;
+	if (!write)
+		vm_ra(pg, v, pgno, &behind, &ra);
 	pthread_mutex_lock(&o->lock);
 	for (;;) {
 		struct vpage *p;
@@ -423,9 +419,11 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 		vm_wake(pg, addr);
 		goto out;
 	}
-	ra = (int)MIN((uint64_t)ra, vhi - (lo + (uint64_t)n));
-	err = gp_getpages(o, lo, &n, pps, write ? VM_PROT_WRITE : VM_PROT_READ,
-	    0, ra);
+	ra = (int)MIN((uint64_t)ra, vhi - (pgno + 1));
+	if (behind < pgno)
+		gp_readasync(o, behind, pgno);
+	err = gp_getpages(o, pgno, &n, pps,
+	    write ? VM_PROT_WRITE : VM_PROT_READ, 0, ra);
 	if (err != 0) {
 		/* as the kernel does when a page cannot be read */
 		pthread_mutex_unlock(&o->lock);

@@ -61,6 +61,35 @@ void gp_ramark(struct uobj *o, struct vpage *p, int win)
 }
 
 /*
+ * gp_readasync: start reading the pages of [lo, hi) that are not resident
+ * in the I/O engine, a request a run.
+ * => object locked.  Never waits: with no free frame, it reads less.
+ */
+void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi)
+{
+	struct vpage *run[GP_MAXRA];
+	uint64_t k = lo;
+	int n;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	while (k < hi) {
+		if (pg_lookup(o, k) != NULL) {
+			k++;
+			continue;
+		}
+		n = gp_readahead(o, k, (int)MIN(hi - k, (uint64_t)GP_MAXRA),
+		    run);
+		if (n == 0)
+			break;
+		if (aio_read(o, run, n) != 0) {
+			pg_release(o, run, n);
+			break;
+		}
+		k += (uint64_t)n;
+	}
+}
+
+/*
  * gp_fill: read the pages among pps[0..n) marked in fill[] from the file.
  * => object unlocked: the pages are BUSY, owned by the caller, so their
  *    frames are ours to write; fill[] (which were FAKE) was taken under

@@ -192,7 +192,7 @@ struct uview {
 };
 
 #define VM_NTHREADS 2              /* fault threads */
-#define AIO_NTHREADS 2             /* I/O engine workers */
+#define AIO_NTHREADS 4             /* I/O engine workers */
 #define GP_SYNCRA 16               /* read-ahead pages read with the demand */
 struct aio_req;
 TAILQ_HEAD(aioreqlist, aio_req);
@@ -302,6 +302,7 @@ bool pd_have_free(struct upager *pg, uint64_t want);
 int gp_getpages(struct uobj *o, uint64_t pgno, int *npages,
     struct vpage **pps, int access, int flags, int rapages);
 void gp_ramark(struct uobj *o, struct vpage *p, int win);
+void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi);
 
 /* putpages.c */
 int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags);
