@@ -123,14 +123,17 @@ static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
 		pd_balance(pg, target - freed);
 		if ((p = TAILQ_FIRST(&pg->inactive)) == NULL)
 			break;
+		/* a page in use goes back to the active queue: left on the
+		 * inactive one, it would count towards the target there while
+		 * the clock never reached the pages that can go */
 		o = p->obj;
 		if (pthread_mutex_trylock(&o->lock) != 0) {
-			pd_deactivate(pg, p);
+			pd_activate(pg, p);
 			(*skipped)++;
 			continue;
 		}
 		if ((p->flags & PG_BUSY) || p->wire != 0) {
-			pd_deactivate(pg, p);
+			pd_activate(pg, p);
 			(*skipped)++;
 		} else if (__atomic_exchange_n(&p->referenced, 0,
 		    __ATOMIC_RELAXED)) {
