@@ -20,6 +20,8 @@
  * behind the same two calls is the next step.
  */
 
+#define AIO_CHUNK 64  /* pages a request reads, at most: 256 KiB */
+
 struct aio_req {
 	TAILQ_ENTRY(aio_req) q;
 	struct uobj *obj;
@@ -109,27 +111,42 @@ static int aio_start(struct upager *pg)
 int aio_read(struct uobj *o, struct vpage **pps, int n)
 {
 	struct upager *pg = o->pg;
+	struct aioreqlist batch = TAILQ_HEAD_INITIALIZER(batch);
 	struct aio_req *r;
-	int err = 0;
+	int err = 0, i, c;
 
 	LOCK_ASSERT_HELD(&o->lock);
 	KASSERT(n > 0 && n <= GP_MAXRA);
-	if ((r = malloc(sizeof(*r) + (size_t)n * sizeof(r->pps[0]))) == NULL)
-		return -ENOMEM;
-	r->obj = o;
-	r->limit = o->size;
-	r->n = n;
-	memcpy(r->pps, pps, (size_t)n * sizeof(pps[0]));
+	/* in pieces, so that a reader gets the first pages of a window
+	 * before the whole of it is read, and workers read in parallel */
+	for (i = 0; i < n; i += c) {
+		c = MIN(n - i, AIO_CHUNK);
+		if ((r = malloc(sizeof(*r) + (size_t)c * sizeof(r->pps[0]))) ==
+		    NULL) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		r->obj = o;
+		r->limit = o->size;
+		r->n = c;
+		memcpy(r->pps, &pps[i], (size_t)c * sizeof(pps[0]));
+		TAILQ_INSERT_TAIL(&batch, r, q);
+	}
 	pthread_mutex_lock(&pg->aiolock);
 	if (pg->aiostarted == 0 && (err = aio_start(pg)) != 0) {
 		pthread_mutex_unlock(&pg->aiolock);
-		free(r);
-		return err;
+		goto fail;
 	}
-	TAILQ_INSERT_TAIL(&pg->aioq, r, q);
-	pthread_cond_signal(&pg->aiocv);
+	TAILQ_CONCAT(&pg->aioq, &batch, q);
+	pthread_cond_broadcast(&pg->aiocv);
 	pthread_mutex_unlock(&pg->aiolock);
 	return 0;
+fail:
+	while ((r = TAILQ_FIRST(&batch)) != NULL) {
+		TAILQ_REMOVE(&batch, r, q);
+		free(r);
+	}
+	return err;
 }
 
 /* aio_fini: stop the workers once the queue is empty.  => no locks held */
