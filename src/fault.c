@@ -124,10 +124,11 @@ static void vm_protect(struct upager *pg, char *start, char *end)
 }
 
 /*
- * vm_protect_new: the file grew from page lo to hi: protect that range in
- * every writeable view (see vm_protect).  => object locked.
+ * vm_wviews: for each shared writeable view of pages in [lo, hi): harvest
+ * what was written there (vm_scan), or only protect it (vm_protect).
+ * => object locked.
  */
-void vm_protect_new(struct uobj *o, uint64_t lo, uint64_t hi)
+static void vm_wviews(struct uobj *o, uint64_t lo, uint64_t hi, bool harvest)
 {
 	struct uview *v;
 	char *s, *e;
@@ -135,10 +136,24 @@ void vm_protect_new(struct uobj *o, uint64_t lo, uint64_t hi)
 	LOCK_ASSERT_HELD(&o->lock);
 	if (o->nwviews == 0)
 		return;
-	TAILQ_FOREACH(v, &o->views, objq)
-		if (v->shared && (v->prot & PROT_WRITE) &&
-		    vm_overlap(v, lo, hi, &s, &e))
+	TAILQ_FOREACH(v, &o->views, objq) {
+		if (!v->shared || !(v->prot & PROT_WRITE) ||
+		    !vm_overlap(v, lo, hi, &s, &e))
+			continue;
+		if (harvest)
+			vm_scan(o, v, s, e, NULL, 0);
+		else
 			vm_protect(o->pg, s, e);
+	}
+}
+
+/*
+ * vm_protect_new: the file grew from page lo to hi: protect that range in
+ * every writeable view (see vm_protect).  => object locked.
+ */
+void vm_protect_new(struct uobj *o, uint64_t lo, uint64_t hi)
+{
+	vm_wviews(o, lo, hi, false);
 }
 
 /*
@@ -147,16 +162,7 @@ void vm_protect_new(struct uobj *o, uint64_t lo, uint64_t hi)
  */
 void vm_harvest(struct uobj *o, uint64_t lo, uint64_t hi)
 {
-	struct uview *v;
-	char *s, *e;
-
-	LOCK_ASSERT_HELD(&o->lock);
-	if (o->nwviews == 0)
-		return;
-	TAILQ_FOREACH(v, &o->views, objq)
-		if (v->shared && (v->prot & PROT_WRITE) &&
-		    vm_overlap(v, lo, hi, &s, &e))
-			vm_scan(o, v, s, e, NULL, 0);
+	vm_wviews(o, lo, hi, true);
 }
 
 /*
