@@ -295,7 +295,8 @@ static int vm_continue(struct upager *pg, struct uview *v, uint64_t first,
 
 /*
  * vm_ra: what to read for a fault at pgno: besides the page, *ra pages
- * ahead, and the pages from *behind up to it in the background.  A fault where the last mapping ended is sequential
+ * ahead, and the pages from *behind up to it in the background.  A
+ * fault where the last mapping ended is sequential
  * and grows the read-ahead window; another reads an aligned cluster
  * around the page, as the kernel's mmap reads around; MADV_RANDOM reads
  * the page alone.

@@ -1,4 +1,4 @@
-/* object.c: file objects: attach, reference, detach, persist, terminate, setsize, sync */
+/* object.c: file objects: attach, detach, persist, terminate, setsize, sync */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* page.c: frames, page flags, the page index, busy pages and sleeping on them */
+/* page.c: frames, page flags, busy pages and sleeping on them */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

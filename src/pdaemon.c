@@ -1,4 +1,4 @@
-/* pdaemon.c: page queues, the replacement policy and reclaim within the budget */
+/* pdaemon.c: page queues, the replacement policy, reclaim within budget */
 #include <errno.h>
 #include <sched.h>
 #include <time.h>

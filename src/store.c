@@ -1,4 +1,4 @@
-/* store.c: the backing store: a file read and written between it and the frames */
+/* store.c: the backing store: the file, read into and written from frames */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -34,8 +34,8 @@
  * iolock (rwlock) orders pwrite/truncate (exclusive) against pread
  * (shared) on one file.  vlock (rwlock) guards the list of views: a fault
  * is served with it held shared, unmapping takes it exclusive, so a view
- * does not vanish under a fault.  olock guards the object table, the lists and the
- * reference counts.  The object lock guards the object's page index, its
+ * does not vanish under a fault.  olock guards the object table, the
+ * lists and the reference counts.  The object lock guards the object's page index, its
  * pages' flags and wire counts, its size and its error.  pqlock guards the
  * page queues, the free list and the resident count.  The page daemon holds
  * pqlock and goes against the order only with pthread_mutex_trylock on an
@@ -62,7 +62,7 @@
 
 /* getpages/putpages flags, as in UVM. */
 #define PGO_CLEANIT    0x001  /* write dirty pages back */
-#define PGO_SYNCIO     0x002  /* wait for the I/O (all I/O is synchronous for now) */
+#define PGO_SYNCIO     0x002  /* wait for the I/O (write-back is synchronous) */
 #define PGO_DEACTIVATE 0x004  /* move the pages to the inactive queue */
 #define PGO_FREE       0x008  /* free the pages once clean */
 #define PGO_ALLPAGES   0x010  /* the whole object, whatever the range */
