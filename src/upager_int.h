@@ -31,15 +31,15 @@
  *	upager.vlock  ->  uobj.iolock  ->  upager.olock  ->  uobj.lock
  *	    ->  upager.pqlock;           uobj.lock  ->  wait-queue mutex
  *
- * iolock (rwlock) orders pwrite/truncate (exclusive) against pread
- * (shared) on one file.  vlock (rwlock) guards the list of views: a fault
- * is served with it held shared, unmapping takes it exclusive, so a view
- * does not vanish under a fault.  olock guards the object table, the
- * lists and the reference counts.  The object lock guards the object's
- * page index, its pages' flags and wire counts, its size and its error.
- * pqlock guards the page queues, the free list and the resident count.
- * The page daemon holds pqlock and goes against the order only with
- * pthread_mutex_trylock on an object lock.  A thread sleeps on a busy page only while holding no busy
+ * iolock (rwlock) orders pwrite/truncate (exclusive) against pread (shared)
+ * on one file.  vlock (rwlock) guards the list of views: a fault is served
+ * with it held shared, unmapping takes it exclusive, so a view does not
+ * vanish under a fault.  olock guards the object table, the lists and the
+ * reference counts.  The object lock guards the object's page index, its
+ * pages' flags and wire counts, its size and its error.  pqlock guards the
+ * page queues, the free list and the resident count.  The page daemon holds
+ * pqlock and goes against the order only with pthread_mutex_trylock on an
+ * object lock.  A thread sleeps on a busy page only while holding no busy
  * page of its own, and takes busy pages of one object in ascending order.
  */
 
