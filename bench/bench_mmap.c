@@ -19,8 +19,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +26,15 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "../tools/cli.h"
-#include "upager.h"
+#define BENCH_NAME "bench_mmap"
+#include "benchlib.h"
 
 #define PAGE 4096               /* every touch is in one 4 KiB page */
 #define LINE 64                 /* scans read one word per 64 bytes */
 #define DIRTY_STRIDE 16         /* dirty16: every 16th page is written */
 #define DIRTY_WORD 1            /* the word a dirty16 pass writes (byte 8) */
-#define FILL_CHUNK (1u << 20)   /* the test file is written 1 MiB at a time */
 #define MAXTHREADS 2
 
 /*
@@ -72,11 +68,6 @@ static enum unit work_unit(int w)
 	return w <= SEQ_WARM ? GBS : w < DIRTY_TOTAL ? TPS : MS;
 }
 
-/* The two sides of every comparison. */
-enum side { KERNEL, UPAGER, NSIDE };
-
-static const char *const side_name[NSIDE] = { "kernel", "upager" };
-
 struct params {
 	uint64_t size;          /* bytes in the test file */
 	uint64_t budget;        /* upager budget in bytes */
@@ -85,39 +76,6 @@ struct params {
 	uint64_t readahead;     /* upager read-ahead in bytes; 0: as the device */
 	const char *dir;
 };
-
-static char file_path[4096];    /* the test file, removed at exit */
-
-/* die: report a fatal error; exit() removes the test file. */
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2),
-    noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench_mmap: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* remove_file: the test file is large; never leave it behind. */
-static void remove_file(void)
-{
-	if (file_path[0] != '\0')
-		unlink(file_path);
-}
-
-/* on_signal: Ctrl-C must not leave the test file behind either. */
-static void on_signal(int sig)
-{
-	if (file_path[0] != '\0')
-		unlink(file_path);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 /* usage: the option summary, on stdout for --help, stderr for errors. */
 static void usage(FILE *out)
@@ -137,77 +95,25 @@ static void usage(FILE *out)
 	    out);
 }
 
-/* bad_arg: bad arguments are reported in one line with status 2. */
-static void bad_arg(const char *fmt, ...) __attribute__((format(printf, 1, 2),
-    noreturn));
-static void bad_arg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench_mmap: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see --help)\n", stderr);
-	exit(2);
-}
-
-/* option_value: the value of --name VALUE or --name=VALUE at argv[*i]. */
-static const char *option_value(int argc, char **argv, int *i,
-    const char *name)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(a, name, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc)
-		bad_arg("%s needs a value", name);
-	return argv[++*i];
-}
-
 /* parse_args: fill *p from the command line, or exit with status 2. */
 static void parse_args(int argc, char **argv, struct params *p)
 {
 	const char *v;
-	uint64_t n;
 
-	p->size = 256ull << 20;
-	p->budget = 0;
-	p->runs = 5;
+	common_defaults(&p->size, &p->budget, &p->runs, &p->dir);
 	p->touches = 20000;
-	p->dir = default_dir();
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			exit(0);
-		} else if ((v = option_value(argc, argv, &i, "--size"))) {
-			if (parse_size(v, &p->size) < 0)
-				bad_arg("bad --size '%s'", v);
-		} else if ((v = option_value(argc, argv, &i, "--readahead"))) {
+		if (common_option(argc, argv, &i, usage, &p->size, &p->budget,
+		    &p->runs, &p->dir))
+			continue;
+		if ((v = option_value(argc, argv, &i, "--readahead"))) {
 			if (parse_size(v, &p->readahead) < 0 ||
 			    p->readahead % 4096 != 0)
 				bad_arg("bad --readahead '%s'", v);
-		} else if ((v = option_value(argc, argv, &i, "--budget"))) {
-			if (parse_size(v, &p->budget) < 0)
-				bad_arg("bad --budget '%s'", v);
-		} else if ((v = option_value(argc, argv, &i, "--runs"))) {
-			if (parse_size(v, &n) < 0 || n > 1000)
-				bad_arg("bad --runs '%s' (1 to 1000)", v);
-			p->runs = (unsigned)n;
 		} else if ((v = option_value(argc, argv, &i, "--touches"))) {
 			if (parse_size(v, &p->touches) < 0 ||
 			    p->touches > (1ull << 32))
 				bad_arg("bad --touches '%s'", v);
-		} else if ((v = option_value(argc, argv, &i, "--dir"))) {
-			if (v[0] == '\0')
-				bad_arg("bad --dir ''");
-			p->dir = v;
 		} else {
 			bad_arg("unknown argument '%s'", argv[i]);
 		}
@@ -381,42 +287,10 @@ static void dirty16(char *base, uint64_t size, unsigned run, enum side s)
 		    dirty_value(run, s, off / PAGE);
 }
 
-/*
- * make_file: write the test file natively, fsync it, and return the
- * checksum a sequential scan must produce.
- */
-static uint64_t make_file(const struct params *p)
+/* page_sum_of: page_sum of a page in memory, for make_file. */
+static uint64_t page_sum_of(const void *page, uint64_t off)
 {
-	uint64_t *chunk = malloc(FILL_CHUNK), sum = 0;
-	int fd;
-
-	snprintf(file_path, sizeof(file_path), "%s/upager-bench-XXXXXX",
-	    p->dir);
-	fd = mkstemp(file_path);
-	if (fd < 0) {
-		file_path[0] = '\0';
-		die("cannot create a file in %s: %s", p->dir, strerror(errno));
-	}
-	if (chunk == NULL)
-		die("out of memory");
-	for (uint64_t off = 0; off < p->size; off += FILL_CHUNK) {
-		size_t len = p->size - off < FILL_CHUNK ?
-		    (size_t)(p->size - off) : FILL_CHUNK;
-		ssize_t n;
-
-		fill_pattern(chunk, off, len);
-		for (size_t b = 0; b < len; b += PAGE)
-			sum += page_sum((uint64_t *)((char *)chunk + b),
-			    off + b);
-		n = pwrite(fd, chunk, len, (off_t)off);
-		if (n != (ssize_t)len)
-			die("writing %s: %s", file_path,
-			    n < 0 ? strerror(errno) : "short write");
-	}
-	if (fsync(fd) < 0 || close(fd) < 0)
-		die("syncing %s: %s", file_path, strerror(errno));
-	free(chunk);
-	return sum;
+	return page_sum(page, off);
 }
 
 /*
@@ -439,39 +313,6 @@ static uint64_t *make_offsets(uint64_t n, uint64_t pages, uint64_t seed,
 	}
 	*sum = s;
 	return offs;
-}
-
-/*
- * drop_caches: as root, also drop every clean cache of the system, which
- * takes metadata too; refused in a container, where DONTNEED has done the
- * part that matters.
- */
-static int drop_caches(void)
-{
-	FILE *f;
-	int ok;
-
-	if (geteuid() != 0 || (f = fopen("/proc/sys/vm/drop_caches", "w")) ==
-	    NULL)
-		return 0;
-	ok = fputs("1", f) >= 0;
-	ok &= fclose(f) == 0;
-	return ok;
-}
-
-static int dropped_caches = -1;  /* did drop_caches work (-1: not tried) */
-
-/* make_cold: push the file out of the kernel's cache: the disk is next. */
-static void make_cold(int fd)
-{
-	int err;
-
-	if (fdatasync(fd) < 0)
-		die("fdatasync: %s", strerror(errno));
-	err = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	if (err != 0)
-		die("posix_fadvise(DONTNEED): %s", strerror(err));
-	dropped_caches = drop_caches();
 }
 
 /* The state of a whole benchmark. */
@@ -736,44 +577,6 @@ static void run_group(struct bench *b, int g, enum side s, unsigned run)
 
 #define NGROUP 4
 
-/* cmp_double: for qsort, to find medians. */
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* summarize: median, min and max of one workload on one side. */
-static void summarize(const double *v, unsigned n, double out[3])
-{
-	double *s = malloc(n * sizeof(*s));
-
-	if (s == NULL)
-		die("out of memory");
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	out[0] = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	out[1] = s[0];
-	out[2] = s[n - 1];
-	free(s);
-}
-
-/* print_loadavg: the figures mean little without the machine's load. */
-static void print_loadavg(const char *when)
-{
-	char line[128] = "";
-	FILE *f = fopen("/proc/loadavg", "r");
-
-	if (f == NULL)
-		return;
-	if (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		printf("loadavg %-6s %s\n", when, line);
-	}
-	fclose(f);
-}
-
 /*
  * read_ahead_kb: the kernel's read-ahead window of the file's device,
  * which sizes its mmap read-around; -1 if it cannot be found.
@@ -808,15 +611,7 @@ static void print_header(const struct bench *b, int argc, char **argv)
 	const struct params *p = &b->p;
 	long ra = read_ahead_kb(b->fd);
 
-	printf("command:");
-	for (int i = 0; i < argc; i++)
-		printf(" %s", argv[i]);
-	printf("\nupager %s, page size %ld, %ld CPUs online\n",
-	    UPAGER_VERSION_STRING, sysconf(_SC_PAGESIZE),
-	    sysconf(_SC_NPROCESSORS_ONLN));
-	printf("file       %s\n", file_path);
-	printf("size       %" PRIu64 " bytes (%.1f MiB)\n", p->size,
-	    (double)p->size / (1 << 20));
+	print_command(argc, argv, p->size);
 	printf("budget     %" PRIu64 " bytes (%.1f MiB, %.2fx the file)\n",
 	    p->budget, (double)p->budget / (1 << 20),
 	    (double)p->budget / (double)p->size);
@@ -850,19 +645,10 @@ static void print_stats(const struct upager_stats *st)
 {
 	printf("\nupager stats, run 1, one cold sequential scan (fresh "
 	    "pager):\n");
-	printf("  pages_in      %" PRIu64 "\n", st->pages_in);
-	printf("  read_ios      %" PRIu64 " (%.1f pages per read)\n",
-	    st->read_ios, st->read_ios ?
-	    (double)st->pages_in / (double)st->read_ios : 0.0);
-	printf("  ra_pages      %" PRIu64 "\n", st->ra_pages);
-	printf("  ra_used       %" PRIu64 "\n", st->ra_used);
-	printf("  ra_wasted     %" PRIu64 "\n", st->ra_wasted);
+	print_io_stats(st);
 	printf("  hits          %" PRIu64 "\n", st->hits);
 	printf("  misses        %" PRIu64 "\n", st->misses);
-	printf("  reclaimed     %" PRIu64 "\n", st->reclaimed);
-	printf("  peak_resident %" PRIu64 " of budget_pages %" PRIu64 "%s\n",
-	    st->peak_resident, st->budget_pages,
-	    st->peak_resident > st->budget_pages ? "  OVER BUDGET" : "");
+	print_peak(st);
 }
 
 /*
@@ -947,7 +733,7 @@ int main(int argc, char **argv)
 	atexit(remove_file);
 	on_interrupt(on_signal);
 
-	b.seq_sum = make_file(&b.p);
+	b.seq_sum = make_file(b.p.dir, b.p.size, PAGE, page_sum_of);
 	b.fd = open(file_path, O_RDWR);
 	if (b.fd < 0)
 		die("open %s: %s", file_path, strerror(errno));
@@ -959,12 +745,7 @@ int main(int argc, char **argv)
 		if (b.p.readahead > (4u << 20))
 			b.p.readahead = 4u << 20;
 	}
-	for (int w = 0; w < NWORK; w++)
-		for (int s = 0; s < NSIDE; s++) {
-			b.res[w][s] = calloc(b.p.runs, sizeof(double));
-			if (b.res[w][s] == NULL)
-				die("out of memory");
-		}
+	alloc_results(&b.res[0][0], NWORK * NSIDE, b.p.runs);
 	print_header(&b, argc, argv);
 
 	for (unsigned run = 0; run < b.p.runs; run++) {
@@ -982,9 +763,7 @@ int main(int argc, char **argv)
 	print_stats(&b.cold_stats);
 	print_report(&b);
 	close(b.fd);
-	for (int w = 0; w < NWORK; w++)
-		for (int s = 0; s < NSIDE; s++)
-			free(b.res[w][s]);
+	free_results(&b.res[0][0], NWORK * NSIDE);
 	free(b.offs);
 	return 0;
 }

@@ -2,19 +2,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "../tools/cli.h"
-#include "upager.h"
+#define BENCH_NAME "bench_pread"
+#include "benchlib.h"
 
 #define BLOCK 4096              /* every read is one 4 KiB block */
-#define FILL_CHUNK (1u << 20)   /* the test file is written 1 MiB at a time */
 
 /* The workloads, in report order. */
 enum workload { SEQ_COLD, SEQ_WARM, RND_COLD, RND_WARM, RND_REGION, NWORK };
@@ -22,11 +18,6 @@ enum workload { SEQ_COLD, SEQ_WARM, RND_COLD, RND_WARM, RND_REGION, NWORK };
 static const char *const work_name[NWORK] = {
 	"seq-cold", "seq-warm", "rand-cold", "rand-warm", "rand-warm-region",
 };
-
-/* The two sides of every comparison. */
-enum side { KERNEL, UPAGER, NSIDE };
-
-static const char *const side_name[NSIDE] = { "kernel", "upager" };
 
 struct params {
 	uint64_t size;          /* bytes in the test file */
@@ -42,39 +33,6 @@ struct reader {
 	upager_file_t *uf;
 };
 
-static char file_path[4096];    /* the test file, removed at exit */
-
-/* die: report a fatal error; exit() removes the test file. */
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2),
-    noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench_pread: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* remove_file: the test file is large; never leave it behind. */
-static void remove_file(void)
-{
-	if (file_path[0] != '\0')
-		unlink(file_path);
-}
-
-/* on_signal: Ctrl-C must not leave the test file behind either. */
-static void on_signal(int sig)
-{
-	if (file_path[0] != '\0')
-		unlink(file_path);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 /* usage: the option summary, on stdout for --help, stderr for errors. */
 static void usage(FILE *out)
 {
@@ -89,73 +47,21 @@ static void usage(FILE *out)
 	    out);
 }
 
-/* bad_arg: bad arguments are reported in one line with status 2. */
-static void bad_arg(const char *fmt, ...) __attribute__((format(printf, 1, 2),
-    noreturn));
-static void bad_arg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench_pread: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see --help)\n", stderr);
-	exit(2);
-}
-
-/* option_value: the value of --name VALUE or --name=VALUE at argv[*i]. */
-static const char *option_value(int argc, char **argv, int *i,
-    const char *name)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(a, name, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc)
-		bad_arg("%s needs a value", name);
-	return argv[++*i];
-}
-
 /* parse_args: fill *p from the command line, or exit with status 2. */
 static void parse_args(int argc, char **argv, struct params *p)
 {
 	const char *v;
-	uint64_t n;
 
-	p->size = 256ull << 20;
-	p->budget = 0;
-	p->runs = 5;
+	common_defaults(&p->size, &p->budget, &p->runs, &p->dir);
 	p->random_ops = 20000;
-	p->dir = default_dir();
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			exit(0);
-		} else if ((v = option_value(argc, argv, &i, "--size"))) {
-			if (parse_size(v, &p->size) < 0)
-				bad_arg("bad --size '%s'", v);
-		} else if ((v = option_value(argc, argv, &i, "--budget"))) {
-			if (parse_size(v, &p->budget) < 0)
-				bad_arg("bad --budget '%s'", v);
-		} else if ((v = option_value(argc, argv, &i, "--runs"))) {
-			if (parse_size(v, &n) < 0 || n > 1000)
-				bad_arg("bad --runs '%s' (1 to 1000)", v);
-			p->runs = (unsigned)n;
-		} else if ((v = option_value(argc, argv, &i, "--random-ops"))) {
+		if (common_option(argc, argv, &i, usage, &p->size, &p->budget,
+		    &p->runs, &p->dir))
+			continue;
+		if ((v = option_value(argc, argv, &i, "--random-ops"))) {
 			if (parse_size(v, &p->random_ops) < 0 ||
 			    p->random_ops > (1ull << 32))
 				bad_arg("bad --random-ops '%s'", v);
-		} else if ((v = option_value(argc, argv, &i, "--dir"))) {
-			if (v[0] == '\0')
-				bad_arg("bad --dir ''");
-			p->dir = v;
 		} else {
 			bad_arg("unknown argument '%s'", argv[i]);
 		}
@@ -240,43 +146,6 @@ static double rnd_pass(const struct reader *r, void *buf,
 }
 
 /*
- * make_file: write the test file natively (random-ish words, fixed seed),
- * fsync it, and return the checksum a sequential pass must produce.
- */
-static uint64_t make_file(const struct params *p)
-{
-	uint64_t *chunk = malloc(FILL_CHUNK), sum = 0;
-	int fd;
-
-	snprintf(file_path, sizeof(file_path), "%s/upager-bench-XXXXXX",
-	    p->dir);
-	fd = mkstemp(file_path);
-	if (fd < 0) {
-		file_path[0] = '\0';
-		die("cannot create a file in %s: %s", p->dir, strerror(errno));
-	}
-	if (chunk == NULL)
-		die("out of memory");
-	for (uint64_t off = 0; off < p->size; off += FILL_CHUNK) {
-		size_t len = p->size - off < FILL_CHUNK ?
-		    (size_t)(p->size - off) : FILL_CHUNK;
-		ssize_t n;
-
-		fill_pattern(chunk, off, len);
-		for (size_t b = 0; b < len; b += BLOCK)
-			sum += block_sum((char *)chunk + b, off + b);
-		n = pwrite(fd, chunk, len, (off_t)off);
-		if (n != (ssize_t)len)
-			die("writing %s: %s", file_path,
-			    n < 0 ? strerror(errno) : "short write");
-	}
-	if (fsync(fd) < 0 || close(fd) < 0)
-		die("syncing %s: %s", file_path, strerror(errno));
-	free(chunk);
-	return sum;
-}
-
-/*
  * make_offsets: a fixed-seed sequence of n block offsets in the first
  * `blocks` blocks, so that every run and both sides read the same blocks.
  */
@@ -289,35 +158,6 @@ static uint64_t *make_offsets(uint64_t n, uint64_t blocks, uint64_t seed)
 	for (uint64_t i = 0; i < n; i++)
 		offs[i] = mix64(seed ^ mix64(i)) % blocks * BLOCK;
 	return offs;
-}
-
-/*
- * drop_caches: as root, also drop every clean cache of the system, which
- * takes metadata too; refused in a container, where DONTNEED has done the
- * part that matters.
- */
-static void drop_caches(void)
-{
-	FILE *f;
-
-	if (geteuid() != 0 || (f = fopen("/proc/sys/vm/drop_caches", "w")) ==
-	    NULL)
-		return;
-	fputs("1", f);
-	fclose(f);
-}
-
-/* make_cold: push the file out of the kernel's cache: the disk is next. */
-static void make_cold(int fd)
-{
-	int err;
-
-	if (fdatasync(fd) < 0)
-		die("fdatasync: %s", strerror(errno));
-	err = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	if (err != 0)
-		die("posix_fadvise(DONTNEED): %s", strerror(err));
-	drop_caches();
 }
 
 /* The state of a whole benchmark. */
@@ -477,58 +317,12 @@ static void run_upager(struct bench *b, unsigned run)
 	close_pager(pg, r.uf);
 }
 
-/* cmp_double: for qsort, to find medians. */
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* summarize: median, min and max of one workload on one side. */
-static void summarize(const double *v, unsigned n, double out[3])
-{
-	double *s = malloc(n * sizeof(*s));
-
-	if (s == NULL)
-		die("out of memory");
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	out[0] = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	out[1] = s[0];
-	out[2] = s[n - 1];
-	free(s);
-}
-
-/* print_loadavg: the figures mean little without the machine's load. */
-static void print_loadavg(const char *when)
-{
-	char line[128] = "";
-	FILE *f = fopen("/proc/loadavg", "r");
-
-	if (f == NULL)
-		return;
-	if (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		printf("loadavg %-6s %s\n", when, line);
-	}
-	fclose(f);
-}
-
 /* print_header: the command line and every parameter that shapes a run. */
 static void print_header(const struct bench *b, int argc, char **argv)
 {
 	const struct params *p = &b->p;
 
-	printf("command:");
-	for (int i = 0; i < argc; i++)
-		printf(" %s", argv[i]);
-	printf("\nupager %s, page size %ld, %ld CPUs online\n",
-	    UPAGER_VERSION_STRING, sysconf(_SC_PAGESIZE),
-	    sysconf(_SC_NPROCESSORS_ONLN));
-	printf("file       %s\n", file_path);
-	printf("size       %" PRIu64 " bytes (%.1f MiB)\n", p->size,
-	    (double)p->size / (1 << 20));
+	print_command(argc, argv, p->size);
 	printf("budget     %" PRIu64 " bytes (%.1f MiB, file is %.2fx the "
 	    "budget)\n", p->budget, (double)p->budget / (1 << 20),
 	    (double)p->size / (double)p->budget);
@@ -548,17 +342,8 @@ static void print_header(const struct bench *b, int argc, char **argv)
 static void print_stats(const struct upager_stats *st)
 {
 	printf("\nupager stats, run 1, one cold sequential pass:\n");
-	printf("  pages_in      %" PRIu64 "\n", st->pages_in);
-	printf("  read_ios      %" PRIu64 " (%.1f pages per read)\n",
-	    st->read_ios, st->read_ios ?
-	    (double)st->pages_in / (double)st->read_ios : 0.0);
-	printf("  ra_pages      %" PRIu64 "\n", st->ra_pages);
-	printf("  ra_used       %" PRIu64 "\n", st->ra_used);
-	printf("  ra_wasted     %" PRIu64 "\n", st->ra_wasted);
-	printf("  reclaimed     %" PRIu64 "\n", st->reclaimed);
-	printf("  peak_resident %" PRIu64 " of budget_pages %" PRIu64 "%s\n",
-	    st->peak_resident, st->budget_pages,
-	    st->peak_resident > st->budget_pages ? "  OVER BUDGET" : "");
+	print_io_stats(st);
+	print_peak(st);
 }
 
 /* print_report: the aligned table, notes, and the csv block. */
@@ -606,7 +391,7 @@ int main(int argc, char **argv)
 	on_interrupt(on_signal);
 
 	b.reg_size = b.p.budget / 2 / BLOCK * BLOCK;
-	b.seq_sum = make_file(&b.p);
+	b.seq_sum = make_file(b.p.dir, b.p.size, BLOCK, block_sum);
 	b.fd = open(file_path, O_RDONLY);
 	if (b.fd < 0)
 		die("open %s: %s", file_path, strerror(errno));
@@ -614,12 +399,7 @@ int main(int argc, char **argv)
 		die("out of memory");
 	b.rnd_offs = make_offsets(b.p.random_ops, b.p.size / BLOCK, 1);
 	b.reg_offs = make_offsets(b.p.random_ops, b.reg_size / BLOCK, 2);
-	for (int w = 0; w < NWORK; w++)
-		for (int s = 0; s < NSIDE; s++) {
-			b.res[w][s] = calloc(b.p.runs, sizeof(double));
-			if (b.res[w][s] == NULL)
-				die("out of memory");
-		}
+	alloc_results(&b.res[0][0], NWORK * NSIDE, b.p.runs);
 	print_header(&b, argc, argv);
 
 	for (unsigned run = 0; run < b.p.runs; run++) {
@@ -639,9 +419,7 @@ int main(int argc, char **argv)
 	print_stats(&b.cold_stats);
 	print_report(&b);
 	close(b.fd);
-	for (int w = 0; w < NWORK; w++)
-		for (int s = 0; s < NSIDE; s++)
-			free(b.res[w][s]);
+	free_results(&b.res[0][0], NWORK * NSIDE);
 	free(b.rnd_offs);
 	free(b.reg_offs);
 	free(b.buf);

@@ -20,60 +20,7 @@
 
 static int ncases;
 
-/* ---- catching SIGBUS and SIGSEGV ---- */
-
-static sigjmp_buf probe_jb;
-static volatile sig_atomic_t probe_armed;
-static volatile sig_atomic_t probe_sig;
-static volatile int probe_code;
-static void *volatile probe_addr;
-
-static void probe_handler(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	if (!probe_armed) {
-		/* not a probe: the access faults again and kills us */
-		signal(sig, SIG_DFL);
-		return;
-	}
-	probe_armed = 0;
-	probe_sig = sig;
-	probe_code = si->si_code;
-	probe_addr = si->si_addr;
-	siglongjmp(probe_jb, 1);
-}
-
-static void probe_install(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = probe_handler;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	CHECK(sigaction(SIGBUS, &sa, NULL) == 0);
-	CHECK(sigaction(SIGSEGV, &sa, NULL) == 0);
-}
-
-/* probe: read (or write val to) *p; the signal it raised, or 0. */
-static int probe(char *p, bool write, char val)
-{
-	volatile char *vp = p;
-
-	probe_sig = 0;
-	probe_code = 0;
-	probe_addr = NULL;
-	if (sigsetjmp(probe_jb, 1) == 0) {
-		probe_armed = 1;
-		if (write)
-			*vp = val;
-		else
-			(void)*vp;
-		probe_armed = 0;
-		return 0;
-	}
-	return probe_sig;
-}
+/* ---- catching SIGBUS and SIGSEGV: probe() in testlib.h ---- */
 
 /*
  * EXPECT_SIG: an access to p raises sig with si_code code (0: any), and

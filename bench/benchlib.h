@@ -1,0 +1,316 @@
+/* benchlib.h: what the benchmarks share */
+#ifndef UPAGER_BENCHLIB_H
+#define UPAGER_BENCHLIB_H
+
+/*
+ * Static inline, included by each benchmark: each is one file of its own.
+ * The includer defines BENCH_NAME, the program's name, which prefixes
+ * every message on stderr.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../tools/cli.h"
+#include "upager.h"
+
+#ifndef BENCH_NAME
+#error "define BENCH_NAME before including benchlib.h"
+#endif
+
+#define FILL_CHUNK (1u << 20)   /* the test file is written 1 MiB at a time */
+
+/* The two sides of every comparison. */
+enum side { KERNEL, UPAGER, NSIDE };
+
+static const char *const side_name[NSIDE] = { "kernel", "upager" };
+
+static char file_path[4096];    /* the test file, removed at exit */
+
+/* vquit: BENCH_NAME: message, then tail, on stderr; exit with status. */
+static inline void vquit(int status, const char *tail, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0), noreturn));
+static inline void vquit(int status, const char *tail, const char *fmt,
+    va_list ap)
+{
+	fputs(BENCH_NAME ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(tail, stderr);
+	exit(status);
+}
+
+/* die: report a fatal error; exit() removes the test file. */
+static inline void die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+static inline void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vquit(1, "\n", fmt, ap);
+}
+
+/* remove_file: the test file is large; never leave it behind. */
+static inline void remove_file(void)
+{
+	if (file_path[0] != '\0')
+		unlink(file_path);
+}
+
+/* on_signal: Ctrl-C must not leave the test file behind either. */
+static inline void on_signal(int sig)
+{
+	if (file_path[0] != '\0')
+		unlink(file_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* bad_arg: bad arguments are reported in one line with status 2. */
+static inline void bad_arg(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+static inline void bad_arg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vquit(2, " (see --help)\n", fmt, ap);
+}
+
+/* option_value: the value of --name VALUE or --name=VALUE at argv[*i]. */
+static inline const char *option_value(int argc, char **argv, int *i,
+    const char *name)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc)
+		bad_arg("%s needs a value", name);
+	return argv[++*i];
+}
+
+/*
+ * common_defaults: what every benchmark takes unless told: a 256 MiB file,
+ * the budget left to the benchmark (0), 5 runs, default_dir().
+ */
+static inline void common_defaults(uint64_t *size, uint64_t *budget,
+    unsigned *runs, const char **dir)
+{
+	*size = 256ull << 20;
+	*budget = 0;
+	*runs = 5;
+	*dir = default_dir();
+}
+
+/*
+ * common_option: the options every benchmark takes (--help, --size,
+ * --budget, --runs, --dir) at argv[*i]: 1 if it was one of them, else 0.
+ * --help prints usage(stdout) and exits with status 0.
+ */
+static inline int common_option(int argc, char **argv, int *i,
+    void (*usage)(FILE *), uint64_t *size, uint64_t *budget,
+    unsigned *runs, const char **dir)
+{
+	const char *v;
+	uint64_t n;
+
+	if (strcmp(argv[*i], "--help") == 0 || strcmp(argv[*i], "-h") == 0) {
+		usage(stdout);
+		exit(0);
+	} else if ((v = option_value(argc, argv, i, "--size"))) {
+		if (parse_size(v, size) < 0)
+			bad_arg("bad --size '%s'", v);
+	} else if ((v = option_value(argc, argv, i, "--budget"))) {
+		if (parse_size(v, budget) < 0)
+			bad_arg("bad --budget '%s'", v);
+	} else if ((v = option_value(argc, argv, i, "--runs"))) {
+		if (parse_size(v, &n) < 0 || n > 1000)
+			bad_arg("bad --runs '%s' (1 to 1000)", v);
+		*runs = (unsigned)n;
+	} else if ((v = option_value(argc, argv, i, "--dir"))) {
+		if (v[0] == '\0')
+			bad_arg("bad --dir ''");
+		*dir = v;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * make_file: write the test file natively (fill_pattern's words), fsync
+ * it, and return the sum of unit_sum over every unit-byte piece: the
+ * checksum a sequential pass must produce.
+ */
+static inline uint64_t make_file(const char *dir, uint64_t size, size_t unit,
+    uint64_t (*unit_sum)(const void *, uint64_t))
+{
+	uint64_t *chunk = malloc(FILL_CHUNK), sum = 0;
+	int fd;
+
+	snprintf(file_path, sizeof(file_path), "%s/upager-bench-XXXXXX", dir);
+	fd = mkstemp(file_path);
+	if (fd < 0) {
+		file_path[0] = '\0';
+		die("cannot create a file in %s: %s", dir, strerror(errno));
+	}
+	if (chunk == NULL)
+		die("out of memory");
+	for (uint64_t off = 0; off < size; off += FILL_CHUNK) {
+		size_t len = size - off < FILL_CHUNK ?
+		    (size_t)(size - off) : FILL_CHUNK;
+		ssize_t n;
+
+		fill_pattern(chunk, off, len);
+		for (size_t b = 0; b < len; b += unit)
+			sum += unit_sum((char *)chunk + b, off + b);
+		n = pwrite(fd, chunk, len, (off_t)off);
+		if (n != (ssize_t)len)
+			die("writing %s: %s", file_path,
+			    n < 0 ? strerror(errno) : "short write");
+	}
+	if (fsync(fd) < 0 || close(fd) < 0)
+		die("syncing %s: %s", file_path, strerror(errno));
+	free(chunk);
+	return sum;
+}
+
+/*
+ * drop_caches: as root, also drop every clean cache of the system, which
+ * takes metadata too; refused in a container, where DONTNEED has done the
+ * part that matters.  1 if it worked.
+ */
+static inline int drop_caches(void)
+{
+	FILE *f;
+	int ok;
+
+	if (geteuid() != 0 || (f = fopen("/proc/sys/vm/drop_caches", "w")) ==
+	    NULL)
+		return 0;
+	ok = fputs("1", f) >= 0;
+	ok &= fclose(f) == 0;
+	return ok;
+}
+
+static int dropped_caches = -1;  /* did drop_caches work (-1: not tried) */
+
+/* make_cold: push the file out of the kernel's cache: the disk is next. */
+static inline void make_cold(int fd)
+{
+	int err;
+
+	if (fdatasync(fd) < 0)
+		die("fdatasync: %s", strerror(errno));
+	err = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (err != 0)
+		die("posix_fadvise(DONTNEED): %s", strerror(err));
+	dropped_caches = drop_caches();
+}
+
+/* alloc_results: n arrays of one double per run, zeroed. */
+static inline void alloc_results(double **res, int n, unsigned runs)
+{
+	for (int i = 0; i < n; i++) {
+		res[i] = calloc(runs, sizeof(double));
+		if (res[i] == NULL)
+			die("out of memory");
+	}
+}
+
+/* free_results: the end of alloc_results. */
+static inline void free_results(double **res, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(res[i]);
+}
+
+/* cmp_double: for qsort, to find medians. */
+static inline int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* summarize: median, min and max of one workload on one side. */
+static inline void summarize(const double *v, unsigned n, double out[3])
+{
+	double *s = malloc(n * sizeof(*s));
+
+	if (s == NULL)
+		die("out of memory");
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	out[0] = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	out[1] = s[0];
+	out[2] = s[n - 1];
+	free(s);
+}
+
+/* print_loadavg: the figures mean little without the machine's load. */
+static inline void print_loadavg(const char *when)
+{
+	char line[128] = "";
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f == NULL)
+		return;
+	if (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		printf("loadavg %-6s %s\n", when, line);
+	}
+	fclose(f);
+}
+
+/*
+ * print_command: the first lines of every header: the command line, the
+ * machine, the test file and its size.
+ */
+static inline void print_command(int argc, char **argv, uint64_t size)
+{
+	printf("command:");
+	for (int i = 0; i < argc; i++)
+		printf(" %s", argv[i]);
+	printf("\nupager %s, page size %ld, %ld CPUs online\n",
+	    UPAGER_VERSION_STRING, sysconf(_SC_PAGESIZE),
+	    sysconf(_SC_NPROCESSORS_ONLN));
+	printf("file       %s\n", file_path);
+	printf("size       %" PRIu64 " bytes (%.1f MiB)\n", size,
+	    (double)size / (1 << 20));
+}
+
+/* print_io_stats: the read-side counters both reports begin with. */
+static inline void print_io_stats(const struct upager_stats *st)
+{
+	printf("  pages_in      %" PRIu64 "\n", st->pages_in);
+	printf("  read_ios      %" PRIu64 " (%.1f pages per read)\n",
+	    st->read_ios, st->read_ios ?
+	    (double)st->pages_in / (double)st->read_ios : 0.0);
+	printf("  ra_pages      %" PRIu64 "\n", st->ra_pages);
+	printf("  ra_used       %" PRIu64 "\n", st->ra_used);
+	printf("  ra_wasted     %" PRIu64 "\n", st->ra_wasted);
+}
+
+/* print_peak: the reclaim counters both reports end with. */
+static inline void print_peak(const struct upager_stats *st)
+{
+	printf("  reclaimed     %" PRIu64 "\n", st->reclaimed);
+	printf("  peak_resident %" PRIu64 " of budget_pages %" PRIu64 "%s\n",
+	    st->peak_resident, st->budget_pages,
+	    st->peak_resident > st->budget_pages ? "  OVER BUDGET" : "");
+}
+
+#endif /* UPAGER_BENCHLIB_H */
