@@ -68,8 +68,9 @@ typedef struct upager_file upager_file_t;
  *                            (rounded down to pages; at least 64 pages)
  *   cluster          64 KiB  largest write-back I/O (MAXPHYS)
  *   readahead         1 MiB  largest read-ahead window
- *   syncer_delay_ms  30000   age after which dirty pages are written back
- *                            (used by the syncer thread, a later addition)
+ *   syncer_delay_ms  30000   age after which the syncer thread writes dirty
+ *                            pages back (and looks for pages written
+ *                            through writeable views), without fdatasync
  *   flags            0       UPAGER_NODIRECT: never open files O_DIRECT
  */
 struct upager_config {

@@ -574,7 +574,7 @@ static void vm_detach(struct upager *pg, struct uview *v)
 	vm_harvest(o, atop(v->off), atop(v->off) + atop(v->len));
 	TAILQ_REMOVE(&o->views, v, objq);
 	if (v->shared && (v->prot & PROT_WRITE))
-		o->nwviews--;
+		__atomic_sub_fetch(&o->nwviews, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&o->lock);
 	obj_release(pg, o);
 }
@@ -665,7 +665,7 @@ UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
 	pthread_mutex_lock(&o->lock);
 	TAILQ_INSERT_TAIL(&o->views, v, objq);
 	if (wprot) {
-		o->nwviews++;
+		__atomic_add_fetch(&o->nwviews, 1, __ATOMIC_RELAXED);
 		o->everwmapped = true;
 		vm_protect(pg, a, a + len);
 	}
@@ -761,7 +761,7 @@ static int vm_cut(struct upager *pg, struct uview *v, char *a, char *cut)
 	if (tail != NULL) {
 		TAILQ_INSERT_TAIL(&o->views, tail, objq);
 		if (tail->shared && (tail->prot & PROT_WRITE))
-			o->nwviews++;
+			__atomic_add_fetch(&o->nwviews, 1, __ATOMIC_RELAXED);
 	}
 	if (a == v->addr) {
 		v->off += cut - a;

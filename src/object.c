@@ -391,6 +391,37 @@ int obj_sync(struct uobj *o, off_t off, off_t len, int flags)
 	return err;
 }
 
+/* obj_dirtied: a page went dirty: start the syncer's clock if not going.
+ * => object locked. */
+void obj_dirtied(struct uobj *o)
+{
+	if (__atomic_load_n(&o->dirty_since, __ATOMIC_RELAXED) == 0)
+		__atomic_store_n(&o->dirty_since, now_ms(), __ATOMIC_RELAXED);
+}
+
+/*
+ * obj_writeback: the syncer's pass over an object: write back its dirty
+ * pages (what views wrote included) without waiting for the disk.  An
+ * error stays on the object, for the next upager_sync to report.
+ * => no locks held.  Returns the error of this pass.
+ */
+int obj_writeback(struct uobj *o)
+{
+	int err;
+
+	pthread_mutex_lock(&o->lock);
+	__atomic_store_n(&o->dirty_since, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->synced_at, now_ms(), __ATOMIC_RELAXED);
+	vm_harvest(o, 0, UINT64_MAX);
+	err = pp_flush(o, 0, UINT64_MAX, PGO_CLEANIT | PGO_SYNCIO | PGO_BUFIO);
+	if (err != 0) {
+		obj_seterror(o, err);
+		obj_dirtied(o);
+	}
+	pthread_mutex_unlock(&o->lock);
+	return err;
+}
+
 /* ufile_ok: a handle that looks alive. */
 static bool ufile_ok(const struct upager_file *f)
 {

@@ -1,6 +1,7 @@
 /* pdaemon.c: page queues, the replacement policy, reclaim within budget */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <time.h>
 
 #include "upager_int.h"
@@ -14,8 +15,9 @@
  * spot; a dirty one is laundered in a cluster first (putpages).
  *
  * Reclaim runs in the thread that needs frames, with no locks held
- * (pd_wait_free); a page-daemon thread comes with the asynchronous I/O
- * engine.  All of this file's queue work is under pqlock.
+ * (pd_wait_free); a page-daemon thread is the next step.  All of this
+ * file's queue work is under pqlock.  The syncer thread (the end of this
+ * file) writes back pages dirty for longer than syncer_delay_ms.
  */
 
 /* pd_enqueue: a new page goes to the active tail.  => pqlock held. */
@@ -229,4 +231,103 @@ int pd_wait_free(struct upager *pg, uint64_t want)
 	}
 	pthread_mutex_unlock(&pg->pqlock);
 	return err;
+}
+
+/* now_ms: a monotonic clock in milliseconds, for the syncer's ages. */
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * sy_due: should the syncer write this object back now?  Dirty for
+ * longer than the delay, or mapped writeable (what views write is only
+ * known by looking) and not looked at for as long.
+ * => olock held; reads the object's times without its lock (a stale
+ *    answer costs one early or late pass).
+ */
+static bool sy_due(struct upager *pg, struct uobj *o, uint64_t now)
+{
+	uint64_t since = __atomic_load_n(&o->dirty_since, __ATOMIC_RELAXED);
+	uint64_t seen = __atomic_load_n(&o->synced_at, __ATOMIC_RELAXED);
+	int nw = __atomic_load_n(&o->nwviews, __ATOMIC_RELAXED);
+
+	if (since != 0 && now - since >= pg->cfg.syncer_delay_ms)
+		return true;
+	return nw > 0 && now - seen >= pg->cfg.syncer_delay_ms;
+}
+
+/*
+ * sy_thread: the syncer (vn_syncer): write back the files whose dirty
+ * pages are older than syncer_delay_ms, without waiting for the disk.
+ * Errors stay on the object, reported by the next upager_sync.
+ */
+static void *sy_thread(void *arg)
+{
+	struct upager *pg = arg;
+	uint64_t tick = MAX(MIN(pg->cfg.syncer_delay_ms / 4, 1000u), 10u);
+	struct uobj *o, *due[16];
+	struct timespec ts;
+	int n, i;
+
+	pthread_mutex_lock(&pg->sylock);
+	while (!pg->systop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)(tick / 1000);
+		ts.tv_nsec += (long)(tick % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&pg->sycv, &pg->sylock, &ts);
+		if (pg->systop)
+			break;
+		pthread_mutex_unlock(&pg->sylock);
+		/* a few at a time, each referenced while it is written */
+		n = 0;
+		pthread_mutex_lock(&pg->olock);
+		TAILQ_FOREACH(o, &pg->wlist, wlistq)
+			if (n < 16 && sy_due(pg, o, now_ms())) {
+				o->refs++;
+				due[n++] = o;
+			}
+		pthread_mutex_unlock(&pg->olock);
+		for (i = 0; i < n; i++)
+			(void)obj_writeback(due[i]);
+		for (i = 0; i < n; i++)
+			obj_release(pg, due[i]);
+		pthread_mutex_lock(&pg->sylock);
+	}
+	pthread_mutex_unlock(&pg->sylock);
+	return NULL;
+}
+
+/* sy_start: the syncer thread, at create.  => no locks held */
+int sy_start(struct upager *pg)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = -pthread_create(&pg->sythread, NULL, sy_thread, pg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pg->systarted = err == 0;
+	return err;
+}
+
+/* sy_stop: stop the syncer.  => no locks held */
+void sy_stop(struct upager *pg)
+{
+	if (!pg->systarted)
+		return;
+	pthread_mutex_lock(&pg->sylock);
+	pg->systop = true;
+	pthread_cond_signal(&pg->sycv);
+	pthread_mutex_unlock(&pg->sylock);
+	pthread_join(pg->sythread, NULL);
+	pg->systarted = false;
 }

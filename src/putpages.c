@@ -138,6 +138,8 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed)
 			pps[i]->flags &= ~PG_CLEAN;
 	}
 	obj_seterror(o, err);
+	if (err != 0)
+		obj_dirtied(o);
 	*nfreed = 0;
 	for (i = 0; i < n; i++) {
 		struct vpage *q = pps[i];

@@ -199,6 +199,7 @@ ssize_t ubc_write(struct upager_file *f, const void *buf, size_t len,
 			    atop(round_page(cend)));
 			o->size = cend;
 		}
+		obj_dirtied(o);
 		for (i = 0; i < n; i++) {
 			pps[i]->flags &= ~(PG_FAKE | PG_CLEAN | PG_RAHEAD);
 			pg_reference(pps[i]);

@@ -63,7 +63,13 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
 	pthread_rwlock_init(&pg->vlock, NULL);
 	pg->st.budget_pages = pg->budget_pages;
 	pg->st.page_size = PAGE_SIZE;
+	pthread_mutex_init(&pg->sylock, NULL);
+	pthread_cond_init(&pg->sycv, NULL);
 	pg->magic = UPAGER_MAGIC;
+	if ((err = sy_start(pg)) != 0) {
+		(void)upager_destroy(pg);
+		return err;
+	}
 	*out = pg;
 	return 0;
 }
@@ -74,12 +80,15 @@ UPAGER_EXPORT int upager_destroy(upager_t *pg)
 
 	if (pg == NULL || pg->magic != UPAGER_MAGIC)
 		return -EINVAL;
+	sy_stop(pg);
 	vm_fini(pg);
 	err = obj_closeall(pg);
 	aio_fini(pg);
 	pg->magic = 0;
 	pthread_mutex_destroy(&pg->aiolock);
 	pthread_cond_destroy(&pg->aiocv);
+	pthread_mutex_destroy(&pg->sylock);
+	pthread_cond_destroy(&pg->sycv);
 	pthread_mutex_destroy(&pg->vminit);
 	pthread_rwlock_destroy(&pg->vlock);
 	pthread_mutex_destroy(&pg->olock);

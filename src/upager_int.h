@@ -138,9 +138,12 @@ struct uobj {
 	uint64_t npages;           /* resident pages */
 	struct radix idx;          /* pgno -> struct vpage */
 	int error;                 /* write-back error to report once, or 0 */
+	uint64_t dirty_since;      /* ms: a page went dirty while clean, or 0 */
+	uint64_t synced_at;        /* ms: the last write-back of the object */
 	size_t blksize;
 	struct uviewlist views;    /* mapped views of this file */
-	int nwviews;               /* of them, shared and writeable */
+	int nwviews;               /* of them, shared and writeable (changed
+	                              atomically: the syncer reads it unlocked) */
 	bool everwmapped;          /* a shared writeable view ever existed */
 
 	/* under olock: */
@@ -253,6 +256,12 @@ struct upager {
 	pthread_t aiothreads[AIO_NTHREADS];
 	int aiostarted;
 	bool aiostop;
+
+	/* the syncer (pdaemon.c) */
+	pthread_mutex_t sylock;
+	pthread_cond_t sycv;
+	pthread_t sythread;
+	bool systarted, systop;
 	struct upager_stats st;    /* counters: updated with ST_ADD */
 };
 
@@ -297,6 +306,9 @@ void pd_dequeue(struct upager *pg, struct vpage *p);
 void pd_deactivate(struct upager *pg, struct vpage *p);
 int pd_wait_free(struct upager *pg, uint64_t want);
 bool pd_have_free(struct upager *pg, uint64_t want);
+uint64_t now_ms(void);
+int sy_start(struct upager *pg);
+void sy_stop(struct upager *pg);
 
 /* getpages.c */
 int gp_getpages(struct uobj *o, uint64_t pgno, int *npages,
@@ -325,6 +337,8 @@ int obj_window(struct uobj *o, off_t end);
 int obj_setsize(struct uobj *o, off_t nsize);
 void obj_zerotail(struct uobj *o, off_t size);
 int obj_sync(struct uobj *o, off_t off, off_t len, int flags);
+int obj_writeback(struct uobj *o);
+void obj_dirtied(struct uobj *o);
 void obj_seterror(struct uobj *o, int err);
 int obj_closeall(struct upager *pg);
 void obj_reference(struct upager *pg, struct uobj *o);
