@@ -19,7 +19,8 @@
  *     size or modification time differs from what upager last saw.
  *   - Data written with upager_pwrite is in the page cache when the call
  *     returns; it reaches the file on upager_sync, upager_sync_all,
- *     upager_close, upager_destroy, or when the budget forces write-back.
+ *     upager_close, upager_destroy, when the budget forces write-back, or
+ *     when the syncer thread finds it older than syncer_delay_ms.
  *     It is on stable storage only after upager_sync(..., UPAGER_SYNC_WAIT).
  *     A process that dies before then loses it, as with the kernel's cache.
  *   - A write-back error keeps the pages dirty and in the cache; it is
