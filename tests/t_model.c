@@ -4,6 +4,17 @@
  * ftruncate; every result, every size and every byte read must agree, and
  * at checkpoints the file upager wrote must equal the reference on disk.
  *
+ * Mapped views take part: one or two MAP_SHARED views of the file (mostly
+ * read-write, covering more than the largest size the file reaches, so
+ * they need no remapping as it grows) are read and written with memcpy,
+ * used as the buffer of pread/pwrite, msync'ed and madvise'd, unmapped in
+ * part or whole and mapped again, kept across close and reopen or made
+ * again from the new handle.  A write through a view is a pwrite of the
+ * same bytes at the same offset on the reference.  Views never touch a
+ * page wholly past EOF (SIGBUS); they may write the last page past EOF,
+ * which must never reach the file nor change its size, and which must
+ * read as zeros again once the size changes.
+ *
  *   t_model [SEED]        seed also from $UPAGER_SEED, else time-based
  *   UPAGER_MODEL_OPS=N    number of operations (default 100000)
  *   UPAGER_MODEL_TRACE=1  print every operation to stderr
@@ -13,7 +24,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -28,6 +41,10 @@
 #define MAX_SIZE (MAX_OFF + (off_t)MAX_IO)
 #define CMP_CHUNK ((size_t)MIB)
 #define HOT_LEN (640 * KIB)             /* a window of frequent access */
+#define NVIEWS 2                        /* view slots */
+#define NSEG 4                          /* mapped parts of one view */
+#define VIEW_END (MAX_SIZE + MIB)       /* where a full-length view ends */
+#define VIEW_MAXOFF (8 * MIB)           /* largest view offset */
 
 /* ---- reproducibility: the seed and the current operation ---- */
 
@@ -73,6 +90,25 @@ static uint64_t pick(uint64_t n)
 
 /* ---- the model ---- */
 
+/* the file offsets [lo, hi) a part of a view maps */
+struct seg {
+	off_t lo, hi;
+};
+
+/*
+ * A view slot: a mapping made by upager_map at `addr` for file offsets
+ * [off, end), of which the parts seg[0..nseg) (ascending, page-aligned,
+ * apart) are still mapped; addr NULL: no view.
+ */
+struct view {
+	char *addr;
+	off_t off, end;
+	int prot;
+	char from;              /* the handle it was made from: f or g */
+	int nseg;
+	struct seg seg[NSEG];
+};
+
 struct model {
 	upager_t *pg;
 	upager_file_t *f;       /* main handle, O_RDWR */
@@ -86,10 +122,17 @@ struct model {
 	char path[512];
 	char names[4][600];     /* spellings of the file: plain, ./, //, link */
 	unsigned char *wbuf, *rbuf, *ebuf;
+	struct view v[NVIEWS];
+	/* a view wrote the last page past EOF since the size last changed:
+	 * those bytes need not read as zeros through a view */
+	int tail_junk;
+	off_t tail_size;        /* the size when tail_junk was last cleared */
 	/* counters */
 	unsigned long n_read, n_write, n_trunc, n_sync, n_reopen, n_second,
 	    n_check, n_disk, n_ebadf;
-	uint64_t bytes_read, bytes_written;
+	unsigned long n_vread, n_vwrite, n_vtail, n_vio, n_msync, n_madvise,
+	    n_map, n_unmap, n_punmap, n_verr, n_rdisk;
+	uint64_t bytes_read, bytes_written, bytes_vread, bytes_vwritten;
 };
 
 static const char *mode_name(int mode)
@@ -116,6 +159,11 @@ static void check_after(struct model *m)
 	if (m->g != NULL && upager_size(m->g) != rsz)
 		FAIL("upager_size(g) = %lld, reference size %lld",
 		    (long long)upager_size(m->g), (long long)rsz);
+	/* any change of size zeroes the last page past EOF again */
+	if (rsz != m->tail_size) {
+		m->tail_size = rsz;
+		m->tail_junk = 0;
+	}
 	CHECK_OK(upager_stats(m->pg, &st));
 	if (st.resident > st.budget_pages)
 		FAIL("resident %" PRIu64 " pages > budget %" PRIu64,
@@ -279,6 +327,739 @@ static int refused(struct model *m, const char *call, int mode, int denied,
 	return 1;
 }
 
+/* ---- mapped views ---- */
+
+/* vaddr: the address of file offset fo in view v (fo in one of its parts) */
+static char *vaddr(const struct view *v, off_t fo)
+{
+	return v->addr + (fo - v->off);
+}
+
+static off_t pgdown(struct model *m, off_t x)
+{
+	return x & ~(m->page - 1);
+}
+
+static off_t pgup(struct model *m, off_t x)
+{
+	return (x + m->page - 1) & ~(m->page - 1);
+}
+
+static const char *prot_name(int prot)
+{
+	return prot & PROT_WRITE ? "rw" : "r";
+}
+
+/*
+ * the SIGSEGV/SIGBUS handler: say where, then die by the signal (a fault
+ * thread sends SIGBUS with tgkill when a page cannot be had: si_code
+ * SI_TKILL, and returning would not fault again)
+ */
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	abort_note("t_model: signal %d (si_code %d) at address %p during: "
+	    "%s\n", sig, si->si_code, si->si_code == SI_TKILL ? NULL :
+	    si->si_addr, g_desc);
+	on_abort(sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* view_map: make a view in empty slot i, from f or from g */
+static void view_map(struct model *m, int i)
+{
+	struct view *v = &m->v[i];
+	off_t off = 0;
+	size_t len;
+	int prot = pick(8) == 0 ? PROT_READ : PROT_READ | PROT_WRITE;
+	upager_file_t *h = m->f;
+	char from = 'f';
+	void *a = NULL;
+	int r;
+
+	CHECK(v->addr == NULL);
+	if (pick(3) == 0)
+		off = (off_t)pick((uint64_t)(VIEW_MAXOFF / m->page) + 1) *
+		    m->page;
+	if (pick(8) == 0)       /* a short view, the length unaligned */
+		len = 1 + (size_t)pick((uint64_t)(4 * MIB));
+	else
+		len = (size_t)(VIEW_END - off);
+	if (m->g != NULL && pick(3) == 0) {
+		/* the kernel's rules: no view of an O_WRONLY descriptor, no
+		 * shared writeable view without O_RDWR */
+		if (m->gmode == O_WRONLY ||
+		    (m->gmode == O_RDONLY && (prot & PROT_WRITE))) {
+			set_desc("map(g %s, off=%lld, len=%zu, %s): want "
+			    "-EACCES", mode_name(m->gmode), (long long)off,
+			    len, prot_name(prot));
+			r = upager_map(m->g, off, len, prot, MAP_SHARED, &a);
+			if (r != -EACCES)
+				FAIL("upager_map on an %s handle, %s: %d, want "
+				    "-EACCES", mode_name(m->gmode),
+				    prot_name(prot), r);
+			m->n_verr++;
+		} else {
+			h = m->g;
+			from = 'g';
+		}
+	}
+	set_desc("map(v%d from %c, off=%lld, len=%zu, %s, MAP_SHARED) "
+	    "size=%lld", i, from, (long long)off, len, prot_name(prot),
+	    (long long)ref_size(m));
+	CHECK_ZERO(upager_map(h, off, len, prot, MAP_SHARED, &a));
+	CHECK(a != NULL && ((uintptr_t)a & (uintptr_t)(m->page - 1)) == 0);
+	v->addr = a;
+	v->off = off;
+	v->end = off + pgup(m, (off_t)len);
+	v->prot = prot;
+	v->from = from;
+	v->nseg = 1;
+	v->seg[0].lo = v->off;
+	v->seg[0].hi = v->end;
+	m->n_map++;
+}
+
+/* view_unmap: unmap all that is left of the view in slot i */
+static void view_unmap(struct model *m, int i, const char *why)
+{
+	struct view *v = &m->v[i];
+	int k;
+
+	if (v->addr == NULL)
+		return;
+	set_desc("unmap(v%d from %c) whole, %d part(s)%s", i, v->from,
+	    v->nseg, why);
+	for (k = 0; k < v->nseg; k++)
+		CHECK_ZERO(upager_unmap(vaddr(v, v->seg[k].lo),
+		    (size_t)(v->seg[k].hi - v->seg[k].lo)));
+	memset(v, 0, sizeof(*v));
+	m->n_unmap++;
+}
+
+/* nviews: how many slots hold a view */
+static int nviews(struct model *m)
+{
+	int i, n = 0;
+
+	for (i = 0; i < NVIEWS; i++)
+		n += m->v[i].addr != NULL;
+	return n;
+}
+
+/*
+ * pick_part: a mapped part of a view (writeable if `wr`) holding some of
+ * the file offsets [lo, hi); the offsets it maps there in [*plo, *phi).
+ * Returns the view, or NULL if there is none.
+ */
+static struct view *pick_part(struct model *m, int wr, off_t lo, off_t hi,
+    off_t *plo, off_t *phi, int *slot)
+{
+	struct { int i, k; } c[NVIEWS * NSEG];
+	int n = 0, i, k, j;
+
+	for (i = 0; i < NVIEWS; i++) {
+		struct view *v = &m->v[i];
+
+		if (v->addr == NULL || (wr && !(v->prot & PROT_WRITE)))
+			continue;
+		for (k = 0; k < v->nseg; k++)
+			if (v->seg[k].lo < hi && v->seg[k].hi > lo) {
+				c[n].i = i;
+				c[n++].k = k;
+			}
+	}
+	if (n == 0)
+		return NULL;
+	j = (int)pick((uint64_t)n);
+	i = c[j].i;
+	k = c[j].k;
+	*plo = m->v[i].seg[k].lo > lo ? m->v[i].seg[k].lo : lo;
+	*phi = m->v[i].seg[k].hi < hi ? m->v[i].seg[k].hi : hi;
+	*slot = i;
+	return &m->v[i];
+}
+
+/* pick_in: an offset in [lo, hi), often where pick_off would go */
+static off_t pick_in(struct model *m, off_t size, off_t lo, off_t hi)
+{
+	off_t off = pick_off(m, size);
+
+	if (off < lo || off >= hi)
+		off = lo + (off_t)pick((uint64_t)(hi - lo));
+	return off;
+}
+
+/*
+ * pick_vlen: a length for a copy through a view at off that stays below
+ * hi: as pick_len, but the large ones rarer and at most 2 MiB (still
+ * twice the budget of pass 1): every page of a copy into a view is a
+ * fault of its own
+ */
+static size_t pick_vlen(struct model *m, off_t off, off_t hi)
+{
+	size_t len = pick_len(m);
+
+	if (len > (size_t)(256 * KIB) && pick(3) != 0)
+		len = 1 + (size_t)pick((uint64_t)(256 * KIB));
+	else if (len > (size_t)(2 * MIB))
+		len = 1 + (size_t)pick((uint64_t)(2 * MIB));
+
+	if ((off_t)len > hi - off)
+		len = (size_t)(hi - off);
+	return len;
+}
+
+/* vcompare: len bytes got from file offset off equal the reference */
+static void vcompare(struct model *m, const unsigned char *got, size_t len,
+    off_t off, const char *what)
+{
+	size_t want = fd_pread_full(m->ref, m->ebuf, len, off), i;
+
+	if (want != len)
+		FAIL("%s: the reference has %zu bytes at %lld, want %zu",
+		    what, want, (long long)off, len);
+	if ((i = mem_diff(got, m->ebuf, len)) < len)
+		FAIL("%s: data differs from the reference at file offset "
+		    "%lld (byte %zu of %zu): %#x != %#x", what,
+		    (long long)off + (long long)i, i, len, got[i],
+		    m->ebuf[i]);
+}
+
+/* op_vread: memcpy out of a view, within the file */
+static void op_vread(struct model *m)
+{
+	off_t size = ref_size(m), lo, hi, off;
+	struct view *v;
+	size_t len;
+	int i;
+
+	if ((v = pick_part(m, 0, 0, size, &lo, &hi, &i)) == NULL)
+		return;
+	off = pick_in(m, size, lo, hi);
+	len = pick_vlen(m, off, hi);
+	set_desc("view read(v%d, len=%zu, off=%lld) size=%lld", i, len,
+	    (long long)off, (long long)size);
+	memcpy(m->rbuf, vaddr(v, off), len);
+	vcompare(m, m->rbuf, len, off, "view read");
+	m->last_end = off + (off_t)len;
+	m->n_vread++;
+	m->bytes_vread += len;
+}
+
+/* op_vwrite: memcpy into a view, within the file */
+static void op_vwrite(struct model *m)
+{
+	off_t size = ref_size(m), lo, hi, off;
+	struct view *v;
+	size_t len;
+	int i;
+
+	if ((v = pick_part(m, 1, 0, size, &lo, &hi, &i)) == NULL)
+		return;
+	off = pick_in(m, size, lo, hi);
+	len = pick_vlen(m, off, hi);
+	fill_random(m->wbuf, len);
+	set_desc("view write(v%d, len=%zu, off=%lld) size=%lld", i, len,
+	    (long long)off, (long long)size);
+	memcpy(vaddr(v, off), m->wbuf, len);
+	fd_pwrite_full(m->ref, m->wbuf, len, off);
+	m->last_end = off + (off_t)len;
+	m->n_vwrite++;
+	m->bytes_vwritten += len;
+}
+
+/*
+ * op_vtail: a copy through the last page, ending past EOF: a read sees
+ * the file, then zeros (unless a view wrote there since the size last
+ * changed); a write changes the file only up to EOF.
+ */
+static void op_vtail(struct model *m)
+{
+	off_t size = ref_size(m), eof = pgup(m, size), lo, hi, x, y, in;
+	int wr = pick(2), i, k;
+	struct view *v;
+	size_t len, j;
+
+	if (size == eof ||
+	    (v = pick_part(m, wr, size, eof, &lo, &hi, &i)) == NULL)
+		return;
+	/* the part starts before EOF (it is page-aligned): the copy may
+	 * start up to two pages before EOF, where the part allows */
+	for (k = 0; !(v->seg[k].lo <= lo && lo < v->seg[k].hi); k++)
+		;
+	y = size + 1 + (off_t)pick((uint64_t)(hi - size));
+	x = size - (off_t)pick((uint64_t)(2 * m->page));
+	if (x < v->seg[k].lo)
+		x = v->seg[k].lo;
+	len = (size_t)(y - x);
+	in = x < size ? size - x : 0;   /* bytes of that within the file */
+	if (wr) {
+		fill_random(m->wbuf, len);
+		set_desc("view write past EOF(v%d, len=%zu, off=%lld) "
+		    "size=%lld", i, len, (long long)x, (long long)size);
+		memcpy(vaddr(v, x), m->wbuf, len);
+		fd_pwrite_full(m->ref, m->wbuf, (size_t)in, x);
+		m->tail_junk = 1;
+	} else {
+		set_desc("view read past EOF(v%d, len=%zu, off=%lld) "
+		    "size=%lld%s", i, len, (long long)x, (long long)size,
+		    m->tail_junk ? " (written past EOF)" : "");
+		memcpy(m->rbuf, vaddr(v, x), len);
+		vcompare(m, m->rbuf, (size_t)in, x, "view read at EOF");
+		if (!m->tail_junk)
+			for (j = (size_t)in; j < len; j++)
+				if (m->rbuf[j] != 0)
+					FAIL("view read at EOF: byte %lld, past "
+					    "EOF %lld, is %#x, not 0",
+					    (long long)x + (long long)j,
+					    (long long)size, m->rbuf[j]);
+	}
+	m->n_vtail++;
+}
+
+/*
+ * compare_range: after a write-back of file offsets [lo, hi), the file on
+ * disk holds there what the reference holds; past the end on disk the
+ * reference has zeros only (nothing there was written).
+ */
+static void compare_range(struct model *m, off_t lo, off_t hi,
+    const char *why)
+{
+	off_t rsz = ref_size(m);
+	int fd;
+
+	if (hi > rsz)
+		hi = rsz;
+	if (lo >= hi)
+		return;
+	fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	for (; lo < hi; lo += (off_t)CMP_CHUNK) {
+		size_t n = (size_t)(hi - lo) < CMP_CHUNK ? (size_t)(hi - lo) :
+		    CMP_CHUNK;
+		size_t a = fd_pread_full(fd, m->rbuf, n, lo);
+		size_t b = fd_pread_full(m->ref, m->ebuf, n, lo);
+		size_t i = mem_diff(m->rbuf, m->ebuf, a);
+
+		CHECK(b == n);
+		if (i < a)
+			FAIL("after %s: file on disk differs from the "
+			    "reference at byte %lld (%#x != %#x)", why,
+			    (long long)lo + (long long)i, m->rbuf[i],
+			    m->ebuf[i]);
+		for (i = a; i < n; i++)
+			if (m->ebuf[i] != 0)
+				FAIL("after %s: the file on disk ends at "
+				    "%lld, but byte %lld (%#x) was written",
+				    why, (long long)lo + (long long)a,
+				    (long long)lo + (long long)i, m->ebuf[i]);
+	}
+	CHECK(close(fd) == 0);
+	m->n_rdisk++;
+}
+
+/* pick_vrange: page-aligned [*lo, *lo + *len) inside a mapped part (len
+ * maybe unaligned, its end rounded up inside); NULL if nothing is mapped */
+static struct view *pick_vrange(struct model *m, off_t *lo, size_t *len,
+    int *slot)
+{
+	off_t plo, phi, pages, a, n;
+	struct view *v = pick_part(m, 0, 0, VIEW_END, &plo, &phi, slot);
+
+	if (v == NULL)
+		return NULL;
+	pages = (phi - plo) / m->page;
+	switch (pick(4)) {
+	case 0:                                 /* the whole part */
+		a = 0;
+		n = pages;
+		break;
+	case 1:                                 /* around EOF */
+		a = pgdown(m, ref_size(m)) / m->page - (plo / m->page) -
+		    (off_t)pick(8);
+		if (a < 0)
+			a = 0;
+		if (a >= pages)
+			a = (off_t)pick((uint64_t)pages);
+		n = 1 + (off_t)pick(16);
+		break;
+	case 2:                                 /* small */
+		a = (off_t)pick((uint64_t)pages);
+		n = 1 + (off_t)pick(64);
+		break;
+	default:                                /* up to 4 MiB */
+		a = (off_t)pick((uint64_t)pages);
+		n = 1 + (off_t)pick((uint64_t)(4 * MIB / m->page));
+		break;
+	}
+	if (n > pages - a)
+		n = pages - a;
+	*lo = plo + a * m->page;
+	*len = (size_t)(n * m->page);
+	if (pick(4) == 0)
+		*len -= (size_t)pick((uint64_t)m->page);
+	return v;
+}
+
+/* reread: after an msync or madvise of [lo, hi) of view v (in one of
+ * its parts), read up to 64 KiB of it back through the view, in the file */
+static void reread(struct model *m, struct view *v, off_t lo, off_t hi,
+    const char *what)
+{
+	off_t size = ref_size(m), off;
+	size_t len;
+
+	if (hi > size)
+		hi = size;
+	if (lo >= hi || pick(2))
+		return;
+	off = lo + (off_t)pick((uint64_t)(hi - lo));
+	len = 1 + (size_t)pick((uint64_t)(64 * KIB));
+	if ((off_t)len > hi - off)
+		len = (size_t)(hi - off);
+	memcpy(m->rbuf, vaddr(v, off), len);
+	vcompare(m, m->rbuf, len, off, what);
+}
+
+static void op_msync(struct model *m)
+{
+	static const struct { int fl; const char *name; } f[] = {
+		{ MS_ASYNC, "MS_ASYNC" },
+		{ MS_INVALIDATE, "MS_INVALIDATE" },
+		{ MS_ASYNC | MS_INVALIDATE, "MS_ASYNC|MS_INVALIDATE" },
+		{ MS_SYNC, "MS_SYNC" },
+		{ MS_SYNC | MS_INVALIDATE, "MS_SYNC|MS_INVALIDATE" },
+	};
+	struct view *v;
+	off_t lo;
+	size_t len;
+	int i, k;
+
+	if ((v = pick_vrange(m, &lo, &len, &i)) == NULL)
+		return;
+	k = (int)pick(5);
+	/* MS_SYNC means fdatasync: keep it rare, it is slow */
+	if (k >= 3 && pick(8) != 0)
+		k -= 3;
+	set_desc("msync(v%d, off=%lld, len=%zu, %s) size=%lld", i,
+	    (long long)lo, len, f[k].name, (long long)ref_size(m));
+	CHECK_ZERO(upager_msync(vaddr(v, lo), len, f[k].fl));
+	/* MS_SYNC and MS_INVALIDATE write back what the range holds */
+	if (f[k].fl & (MS_SYNC | MS_INVALIDATE))
+		compare_range(m, lo, pgup(m, lo + (off_t)len), "msync");
+	reread(m, v, lo, pgup(m, lo + (off_t)len), "view read after msync");
+	m->n_msync++;
+}
+
+static void op_madvise(struct model *m)
+{
+	static const struct { int adv; const char *name; } a[] = {
+		{ MADV_DONTNEED, "DONTNEED" },
+		{ MADV_WILLNEED, "WILLNEED" },
+		{ MADV_SEQUENTIAL, "SEQUENTIAL" },
+		{ MADV_RANDOM, "RANDOM" },
+		{ MADV_NORMAL, "NORMAL" },
+	};
+	struct view *v;
+	off_t lo;
+	size_t len;
+	int i, k = (int)pick(5);
+
+	if ((v = pick_vrange(m, &lo, &len, &i)) == NULL)
+		return;
+	set_desc("madvise(v%d, off=%lld, len=%zu, MADV_%s) size=%lld", i,
+	    (long long)lo, len, a[k].name, (long long)ref_size(m));
+	CHECK_ZERO(upager_madvise(vaddr(v, lo), len, a[k].adv));
+	reread(m, v, lo, pgup(m, lo + (off_t)len), "view read after madvise");
+	m->n_madvise++;
+}
+
+/* disjoint: no page holds bytes of both [a, a + n) and [b, b + n) */
+static int disjoint(struct model *m, off_t a, off_t b, size_t n)
+{
+	return pgup(m, a + (off_t)n) <= pgdown(m, b) ||
+	    pgup(m, b + (off_t)n) <= pgdown(m, a);
+}
+
+/*
+ * op_vio: pread into a view or pwrite from one: the other side of the
+ * copy is another part of the same file (never sharing a page with it).
+ */
+static void op_vio(struct model *m)
+{
+	off_t size = ref_size(m), lo, hi, voff, foff;
+	int mode, i, rd = pick(2);
+	char which;
+	upager_file_t *h;
+	struct view *v;
+	ssize_t got, want;
+	size_t len;
+
+	if ((v = pick_part(m, rd, 0, size, &lo, &hi, &i)) == NULL)
+		return;
+	voff = pick_in(m, size, lo, hi);
+	len = pick_vlen(m, voff, hi);
+	foff = pick_off(m, size);
+	if (!disjoint(m, voff, foff, len))
+		return;
+	h = pick_handle(m, &mode, &which);
+	if (rd) {
+		set_desc("pread(%c, v%d at %lld, len=%zu, off=%lld) size=%lld",
+		    which, i, (long long)voff, len, (long long)foff,
+		    (long long)size);
+		got = upager_pread(h, vaddr(v, voff), len, foff);
+		if (refused(m, "pread", mode, O_WRONLY, got))
+			return;
+		want = (ssize_t)fd_pread_full(m->ref, m->ebuf, len, foff);
+		if (got != want)
+			FAIL("pread into a view returned %zd (%s), reference "
+			    "%zd", got, got < 0 ? upager_strerror((int)got) :
+			    "ok", want);
+		fd_pwrite_full(m->ref, m->ebuf, (size_t)want, voff);
+		memcpy(m->rbuf, vaddr(v, voff), (size_t)want);
+		vcompare(m, m->rbuf, (size_t)want, voff, "pread into a view");
+		m->bytes_read += (uint64_t)want;
+	} else {
+		set_desc("pwrite(%c, v%d at %lld, len=%zu, off=%lld) size=%lld",
+		    which, i, (long long)voff, len, (long long)foff,
+		    (long long)size);
+		CHECK(fd_pread_full(m->ref, m->wbuf, len, voff) == len);
+		got = upager_pwrite(h, vaddr(v, voff), len, foff);
+		if (refused(m, "pwrite", mode, O_RDONLY, got))
+			return;
+		fd_pwrite_full(m->ref, m->wbuf, len, foff);
+		if (got != (ssize_t)len)
+			FAIL("pwrite from a view returned %zd (%s), want %zu",
+			    got, got < 0 ? upager_strerror((int)got) : "ok",
+			    len);
+		m->bytes_written += len;
+	}
+	m->last_end = foff + (off_t)len;
+	m->n_vio++;
+}
+
+/* op_punmap: unmap part of a view: its head, its tail, a middle (which
+ * splits it) or, if the view has other parts, a whole part */
+static void op_punmap(struct model *m)
+{
+	off_t lo, hi, pages, a, b;
+	struct view *v;
+	struct seg *s;
+	int i, k, kind;
+
+	if ((v = pick_part(m, 0, 0, VIEW_END, &lo, &hi, &i)) == NULL)
+		return;
+	for (k = 0; v->seg[k].lo != lo; k++)
+		;
+	s = &v->seg[k];
+	pages = (s->hi - s->lo) / m->page;
+	kind = (int)pick(4);
+	if (kind == 3 && v->nseg == 1)
+		kind = (int)pick(3);
+	if (pages < 2 && kind != 3)
+		return;
+	if (kind == 2 && (v->nseg == NSEG || pages < 3))
+		kind = (int)pick(2);
+	switch (kind) {
+	case 0:                                 /* the head */
+		a = s->lo;
+		b = s->lo + (1 + (off_t)pick((uint64_t)(pages - 1))) * m->page;
+		break;
+	case 1:                                 /* the tail */
+		a = s->lo + (1 + (off_t)pick((uint64_t)(pages - 1))) * m->page;
+		b = s->hi;
+		break;
+	case 2:                                 /* a middle */
+		a = s->lo + (1 + (off_t)pick((uint64_t)(pages - 2))) * m->page;
+		b = a + (1 + (off_t)pick((uint64_t)((s->hi - a) / m->page -
+		    1))) * m->page;
+		break;
+	default:                                /* the whole part */
+		a = s->lo;
+		b = s->hi;
+		break;
+	}
+	set_desc("unmap(v%d, off=%lld, len=%lld) of part [%lld, %lld)", i,
+	    (long long)a, (long long)(b - a), (long long)s->lo,
+	    (long long)s->hi);
+	CHECK_ZERO(upager_unmap(vaddr(v, a), (size_t)(b - a)));
+	if (a == s->lo && b == s->hi) {
+		memmove(s, s + 1, (size_t)(v->nseg - k - 1) * sizeof(*s));
+		v->nseg--;
+	} else if (a == s->lo) {
+		s->lo = b;
+	} else if (b == s->hi) {
+		s->hi = a;
+	} else {
+		memmove(s + 2, s + 1, (size_t)(v->nseg - k - 1) * sizeof(*s));
+		s[1].lo = b;
+		s[1].hi = s->hi;
+		s->hi = a;
+		v->nseg++;
+	}
+	m->n_punmap++;
+}
+
+/* mapped_at: whether any view part maps an address in [a, b) */
+static int mapped_at(struct model *m, const char *a, const char *b)
+{
+	int i, k;
+
+	for (i = 0; i < NVIEWS; i++)
+		for (k = 0; k < m->v[i].nseg; k++) {
+			const struct view *v = &m->v[i];
+
+			if (vaddr(v, v->seg[k].lo) < b &&
+			    vaddr(v, v->seg[k].hi) > a)
+				return 1;
+		}
+	return 0;
+}
+
+/*
+ * op_verr: calls on ranges that are not all views fail, doing nothing:
+ * a part and the page after it (unmapped: never a view of ours) give
+ * -ENOMEM; and msync with MS_SYNC|MS_ASYNC gives -EINVAL.
+ */
+static void op_verr(struct model *m)
+{
+	off_t lo, hi;
+	struct view *v;
+	char *a, *end;
+	size_t len;
+	int i, r;
+
+	if ((v = pick_part(m, 0, 0, VIEW_END, &lo, &hi, &i)) == NULL)
+		return;
+	a = vaddr(v, lo);
+	end = vaddr(v, hi);
+	if (pick(4) == 0) {
+		set_desc("msync(v%d, off=%lld, MS_SYNC|MS_ASYNC): want -EINVAL",
+		    i, (long long)lo);
+		r = upager_msync(a, (size_t)m->page, MS_SYNC | MS_ASYNC);
+		if (r != -EINVAL)
+			FAIL("msync with MS_SYNC|MS_ASYNC: %d, want -EINVAL", r);
+		m->n_verr++;
+		return;
+	}
+	if (mapped_at(m, end, end + m->page))
+		return;
+	len = (size_t)(end - a) + (size_t)m->page;
+	switch (pick(3)) {
+	case 0:
+		set_desc("unmap(v%d, off=%lld, len=%zu) past its part: want "
+		    "-ENOMEM", i, (long long)lo, len);
+		r = upager_unmap(a, len);
+		break;
+	case 1:
+		set_desc("msync(v%d, off=%lld, len=%zu, MS_ASYNC) past its "
+		    "part: want -ENOMEM", i, (long long)lo, len);
+		r = upager_msync(a, len, MS_ASYNC);
+		break;
+	default:
+		set_desc("madvise(v%d, off=%lld, len=%zu, MADV_DONTNEED) past "
+		    "its part: want -ENOMEM", i, (long long)lo, len);
+		r = upager_madvise(a, len, MADV_DONTNEED);
+		break;
+	}
+	if (r != -ENOMEM)
+		FAIL("a range running past a view: %d, want -ENOMEM", r);
+	m->n_verr++;
+}
+
+/* op_remap: unmap a view (if any) and map one in its place */
+static void op_remap(struct model *m)
+{
+	int i = (int)pick(NVIEWS);
+
+	if (m->v[i].addr != NULL) {
+		view_unmap(m, i, "");
+		/* now and then, leave the slot empty for a while */
+		if (nviews(m) > 0 && pick(3) == 0)
+			return;
+	}
+	view_map(m, i);
+}
+
+/* a view operation: a fifth of all */
+static void op_view(struct model *m)
+{
+	uint64_t r = pick(1000);
+
+	if (nviews(m) == 0) {
+		view_map(m, (int)pick(NVIEWS));
+		return;
+	}
+	if (r < 330)
+		op_vread(m);
+	else if (r < 660)
+		op_vwrite(m);
+	else if (r < 720)
+		op_vtail(m);
+	else if (r < 800)
+		op_msync(m);
+	else if (r < 870)
+		op_madvise(m);
+	else if (r < 920)
+		op_vio(m);
+	else if (r < 950)
+		op_remap(m);
+	else if (r < 980)
+		op_punmap(m);
+	else
+		op_verr(m);
+}
+
+/*
+ * Around a close and reopen of f: each view is either kept (it outlives
+ * the handle) or made again from the new handle, unmapped before the
+ * close or after it.
+ */
+static void views_before_close(struct model *m, int remap[NVIEWS])
+{
+	int i;
+
+	for (i = 0; i < NVIEWS; i++) {
+		remap[i] = m->v[i].addr != NULL && pick(2);
+		if (remap[i] && pick(2))
+			view_unmap(m, i, " before the close");
+	}
+}
+
+/*
+ * views_while_closed: with no handle open, the views that are left still
+ * read and write the file's pages (they hold the object): a few copies.
+ */
+static void views_while_closed(struct model *m)
+{
+	int n = nviews(m) > 0 && pick(2) ? 1 + (int)pick(3) : 0;
+
+	while (n-- > 0) {
+		uint64_t r = pick(10);
+
+		if (r < 4)
+			op_vread(m);
+		else if (r < 8)
+			op_vwrite(m);
+		else
+			op_vtail(m);
+	}
+}
+
+static void views_after_open(struct model *m, const int remap[NVIEWS])
+{
+	int i;
+
+	for (i = 0; i < NVIEWS; i++) {
+		if (!remap[i])
+			continue;
+		view_unmap(m, i, " after the close");
+		view_map(m, i);
+	}
+}
+
 static void op_read(struct model *m)
 {
 	off_t size = ref_size(m);
@@ -428,14 +1209,19 @@ static void op_reopen(struct model *m)
 {
 	const char *name = pick_name(m);
 	int trunc = pick(10) == 0;
+	int remap[NVIEWS];
 
+	views_before_close(m, remap);
 	set_desc("close(f) and reopen as %s%s", name,
 	    trunc ? " with O_TRUNC" : "");
 	CHECK_ZERO(upager_close(m->f));
 	m->f = NULL;
+	if (m->g == NULL)
+		views_while_closed(m);
 	m->f = uopen(m->pg, name, O_RDWR | (trunc ? O_TRUNC : 0));
 	if (trunc)
 		CHECK(ftruncate(m->ref, 0) == 0);
+	views_after_open(m, remap);
 	m->n_reopen++;
 }
 
@@ -469,7 +1255,13 @@ static void checkpoint(struct model *m)
 	uint64_t r = pick(3);
 
 	if (r == 0) {
-		set_desc("checkpoint: close all handles, compare the file");
+		int remap[NVIEWS];
+
+		/* the close writes back what the views wrote too, those
+		 * that stay mapped included */
+		views_before_close(m, remap);
+		set_desc("checkpoint: close all handles, compare the file "
+		    "(%d view(s) mapped)", nviews(m));
 		if (m->g != NULL) {
 			CHECK_ZERO(upager_close(m->g));
 			m->g = NULL;
@@ -477,7 +1269,9 @@ static void checkpoint(struct model *m)
 		CHECK_ZERO(upager_close(m->f));
 		m->f = NULL;
 		compare_disk(m, "close");
+		views_while_closed(m);
 		m->f = uopen(m->pg, pick_name(m), O_RDWR);
+		views_after_open(m, remap);
 		m->n_reopen++;
 	} else if (r == 1) {
 		int fl = pick(2) ? UPAGER_SYNC_INVALIDATE : 0;
@@ -520,6 +1314,12 @@ static void run_pass(struct model *m, const struct upager_config *cfg,
 	m->budget_pages = st.budget_pages;
 	m->f = uopen(m->pg, pick_name(m), O_RDWR | O_CREAT);
 	m->g = NULL;
+	m->tail_junk = 0;
+	m->tail_size = ref_size(m);
+	/* one or two views from the start */
+	view_map(m, 0);
+	if (pick(2))
+		view_map(m, 1);
 	check_after(m);
 
 	for (unsigned long i = 0; i < nops; i++, g_op++) {
@@ -537,7 +1337,9 @@ static void run_pass(struct model *m, const struct upager_config *cfg,
 			sys_fault_clear(SYS_PUNCH);
 		}
 
-		if (r1000 < 420)
+		if (pick(5) == 0)
+			op_view(m);
+		else if (r1000 < 420)
 			op_read(m);
 		else if (r1000 < 850)
 			op_write(m);
@@ -576,16 +1378,24 @@ static void run_pass(struct model *m, const struct upager_config *cfg,
 		    st.misses, st.reclaimed, st.laundered, st.ra_used,
 		    st.ra_pages, st.peak_resident);
 	CHECK(st.peak_resident <= st.budget_pages);
+	/* views: unmapped first, or left for destroy to unmap (after it
+	 * harvests what they wrote) */
+	if (pick(2))
+		for (int i = 0; i < NVIEWS; i++)
+			view_unmap(m, i, " at the end of the pass");
 	if (pick(2)) {
-		set_desc("end of pass: close handles, destroy");
+		set_desc("end of pass: close handles, destroy (%d view(s) "
+		    "mapped)", nviews(m));
 		if (m->g != NULL)
 			CHECK_ZERO(upager_close(m->g));
 		CHECK_ZERO(upager_close(m->f));
 	} else {
-		set_desc("end of pass: destroy with handles open");
+		set_desc("end of pass: destroy with handles open (%d view(s) "
+		    "mapped)", nviews(m));
 	}
 	m->f = m->g = NULL;
 	CHECK_ZERO(upager_destroy(m->pg));
+	memset(m->v, 0, sizeof(m->v));
 	m->pg = NULL;
 	compare_disk(m, "destroy");
 }
@@ -611,6 +1421,17 @@ int main(int argc, char **argv)
 	    g_nops);
 	snprintf(g_desc, sizeof(g_desc), "setup");
 	at_abort(on_abort);
+	{
+		/* a view access that faults: say which operation */
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_fault;
+		sa.sa_flags = (int)(SA_SIGINFO | SA_RESETHAND);
+		sigemptyset(&sa.sa_mask);
+		CHECK(sigaction(SIGSEGV, &sa, NULL) == 0);
+		CHECK(sigaction(SIGBUS, &sa, NULL) == 0);
+	}
 
 	rseed(&g_rng, g_seed);
 	t0 = mono_now();
@@ -657,11 +1478,19 @@ int main(int argc, char **argv)
 	printf("t_model: ok seed=%" PRIu64 " ops=%lu (reads %lu, writes %lu, "
 	    "truncates %lu, syncs %lu, reopens %lu, second opens %lu, "
 	    "EBADF %lu, checks %lu, disk compares %lu; %.1f MiB read, "
-	    "%.1f MiB written; pass 2 %s) in %.1f s\n", g_seed, g_nops,
+	    "%.1f MiB written; views: reads %lu, writes %lu, at EOF %lu, "
+	    "pread/pwrite %lu, msyncs %lu (range compares %lu), madvises "
+	    "%lu, maps %lu, unmaps %lu, partial unmaps %lu, errors %lu; "
+	    "%.1f MiB read, %.1f MiB written; pass 2 %s) in %.1f s\n",
+	    g_seed, g_nops,
 	    m.n_read, m.n_write, m.n_trunc, m.n_sync, m.n_reopen,
 	    m.n_second, m.n_ebadf, m.n_check, m.n_disk,
 	    (double)m.bytes_read / (double)MIB,
 	    (double)m.bytes_written / (double)MIB,
+	    m.n_vread, m.n_vwrite, m.n_vtail, m.n_vio, m.n_msync, m.n_rdisk,
+	    m.n_madvise, m.n_map, m.n_unmap, m.n_punmap, m.n_verr,
+	    (double)m.bytes_vread / (double)MIB,
+	    (double)m.bytes_vwritten / (double)MIB,
 	    pass2_flags ? "NODIRECT" : "direct", mono_now() - t0);
 
 	CHECK(close(m.ref) == 0);
