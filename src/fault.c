@@ -775,27 +775,52 @@ static int vm_cut(struct upager *pg, struct uview *v, char *a, char *cut)
 	return 0;
 }
 
-UPAGER_EXPORT int upager_unmap(void *addr, size_t len)
+/*
+ * vm_walk: call fn on each piece of [addr, addr + len) that lies in one
+ * view, in address order, with the views' pager's vlock held (exclusive
+ * if excl); fn may change or free the view.
+ * => returns `nopager` when no pager has a view at addr, vm_range's error,
+ *    else the first error of fn (after it, the other pieces are still
+ *    visited unless stop).
+ */
+static int vm_walk(void *addr, size_t len, bool excl, int nopager, bool stop,
+    int (*fn)(struct upager *, struct uview *, char *, char *, void *),
+    void *arg)
 {
 	char *a = addr, *end;
 	struct upager *pg;
 	struct uview *v;
-	int err;
+	int err, e;
 
-	if ((pg = vm_lookup_pager(addr, true)) == NULL)
-		return -EINVAL;
+	if ((pg = vm_lookup_pager(addr, excl)) == NULL)
+		return nopager;
 	if ((err = vm_range(pg, addr, &len)) != 0)
 		goto out;
 	end = a + len;
-	while (err == 0 && a < end && (v = vm_find(pg, a)) != NULL) {
+	while (a < end && (v = vm_find(pg, a)) != NULL) {
 		char *cut = MIN(end, v->addr + v->len);
 
-		err = vm_cut(pg, v, a, cut);
+		if ((e = fn(pg, v, a, cut, arg)) != 0 && err == 0)
+			err = e;
+		if (err != 0 && stop)
+			break;
 		a = cut;
 	}
 out:
 	pthread_rwlock_unlock(&pg->vlock);
 	return err;
+}
+
+static int vm_unmap_piece(struct upager *pg, struct uview *v, char *a,
+    char *cut, void *arg)
+{
+	(void)arg;
+	return vm_cut(pg, v, a, cut);
+}
+
+UPAGER_EXPORT int upager_unmap(void *addr, size_t len)
+{
+	return vm_walk(addr, len, true, -EINVAL, true, vm_unmap_piece, NULL);
 }
 
 /*
@@ -804,49 +829,33 @@ out:
  * the next sync, close, or the budget); MS_SYNC writes them and fdatasyncs;
  * MS_INVALIDATE then drops the range's clean pages from the cache.
  */
+static int vm_msync_piece(struct upager *pg, struct uview *v, char *a,
+    char *cut, void *arg)
+{
+	int flags = *(int *)arg;
+	off_t foff = v->off + (a - v->addr);
+	struct uobj *o = v->obj;
+
+	(void)pg;
+	if (!v->shared)
+		return 0;
+	if (flags & (MS_SYNC | MS_INVALIDATE))
+		return obj_sync(o, foff, cut - a,
+		    ((flags & MS_SYNC) ? UPAGER_SYNC_WAIT : 0) |
+		    ((flags & MS_INVALIDATE) ? UPAGER_SYNC_INVALIDATE : 0));
+	pthread_mutex_lock(&o->lock);
+	vm_harvest(o, atop(foff), atop(round_page(foff + (cut - a))));
+	pthread_mutex_unlock(&o->lock);
+	return 0;
+}
+
 UPAGER_EXPORT int upager_msync(void *addr, size_t len, int flags)
 {
-	char *a = addr, *end;
-	struct upager *pg;
-	struct uview *v;
-	int err, e;
-
 	if ((flags & ~(MS_SYNC | MS_ASYNC | MS_INVALIDATE)) != 0 ||
 	    (flags & (MS_SYNC | MS_ASYNC)) == (MS_SYNC | MS_ASYNC))
 		return -EINVAL;
-	if ((pg = vm_lookup_pager(addr, false)) == NULL)
-		return -ENOMEM;
-	if ((err = vm_range(pg, addr, &len)) != 0)
-		goto out;
-	end = a + len;
-	while (a < end && (v = vm_find(pg, a)) != NULL) {
-		char *cut = MIN(end, v->addr + v->len);
-		off_t foff = v->off + (a - v->addr);
-		struct uobj *o = v->obj;
-
-		if (!v->shared) {
-			a = cut;
-			continue;
-		}
-		if (flags & (MS_SYNC | MS_INVALIDATE)) {
-			e = obj_sync(o, foff, cut - a,
-			    ((flags & MS_SYNC) ? UPAGER_SYNC_WAIT : 0) |
-			    ((flags & MS_INVALIDATE) ?
-			    UPAGER_SYNC_INVALIDATE : 0));
-		} else {
-			pthread_mutex_lock(&o->lock);
-			vm_harvest(o, atop(foff), atop(round_page(foff +
-			    (cut - a))));
-			pthread_mutex_unlock(&o->lock);
-			e = 0;
-		}
-		if (e != 0 && err == 0)
-			err = e;
-		a = cut;
-	}
-out:
-	pthread_rwlock_unlock(&pg->vlock);
-	return err;
+	return vm_walk(addr, len, false, -ENOMEM, false, vm_msync_piece,
+	    &flags);
 }
 
 /*
@@ -875,46 +884,38 @@ static void vm_willneed(struct upager *pg, struct uobj *o, off_t foff,
 	pthread_mutex_unlock(&o->lock);
 }
 
+static int vm_madvise_piece(struct upager *pg, struct uview *v, char *a,
+    char *cut, void *arg)
+{
+	int advice = *(int *)arg;
+	off_t foff = v->off + (a - v->addr);
+	struct uobj *o = v->obj;
+
+	switch (advice) {
+	case MADV_WILLNEED:
+		vm_willneed(pg, o, foff, cut - a);
+		break;
+	case MADV_DONTNEED:
+		/* what was written stays: dirty in the cache */
+		pthread_mutex_lock(&o->lock);
+		vm_harvest(o, atop(foff), atop(foff + (cut - a)));
+		pthread_mutex_unlock(&o->lock);
+		(void)sys_madvise(a, (size_t)(cut - a), MADV_DONTNEED);
+		break;
+	default:
+		/* per view, as read-ahead is per view */
+		__atomic_store_n(&v->advice, advice, __ATOMIC_RELAXED);
+		break;
+	}
+	return 0;
+}
+
 UPAGER_EXPORT int upager_madvise(void *addr, size_t len, int advice)
 {
-	char *a = addr, *end;
-	struct upager *pg;
-	struct uview *v;
-	int err;
-
 	if (advice != MADV_NORMAL && advice != MADV_SEQUENTIAL &&
 	    advice != MADV_RANDOM && advice != MADV_WILLNEED &&
 	    advice != MADV_DONTNEED)
 		return -EINVAL;
-	if ((pg = vm_lookup_pager(addr, false)) == NULL)
-		return -ENOMEM;
-	if ((err = vm_range(pg, addr, &len)) != 0)
-		goto out;
-	end = a + len;
-	while (a < end && (v = vm_find(pg, a)) != NULL) {
-		char *cut = MIN(end, v->addr + v->len);
-		off_t foff = v->off + (a - v->addr);
-		struct uobj *o = v->obj;
-
-		switch (advice) {
-		case MADV_WILLNEED:
-			vm_willneed(pg, o, foff, cut - a);
-			break;
-		case MADV_DONTNEED:
-			/* what was written stays: dirty in the cache */
-			pthread_mutex_lock(&o->lock);
-			vm_harvest(o, atop(foff), atop(foff + (cut - a)));
-			pthread_mutex_unlock(&o->lock);
-			(void)sys_madvise(a, (size_t)(cut - a), MADV_DONTNEED);
-			break;
-		default:
-			/* per view, as read-ahead is per view */
-			__atomic_store_n(&v->advice, advice, __ATOMIC_RELAXED);
-			break;
-		}
-		a = cut;
-	}
-out:
-	pthread_rwlock_unlock(&pg->vlock);
-	return err;
+	return vm_walk(addr, len, false, -ENOMEM, false, vm_madvise_piece,
+	    &advice);
 }
