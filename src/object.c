@@ -96,9 +96,19 @@ fail:
  */
 void obj_zerotail(struct uobj *o, off_t size)
 {
-	if ((size & (off_t)PAGE_MASK) != 0 && pg_lookup(o, atop(size)) != NULL)
-		memset(o->win + size, 0,
-		    PAGE_SIZE - (size_t)(size & (off_t)PAGE_MASK));
+	size_t tail = PAGE_SIZE - (size_t)(size & (off_t)PAGE_MASK);
+
+	if ((size & (off_t)PAGE_MASK) == 0)
+		return;
+	if (pg_lookup(o, atop(size)) != NULL) {
+		memset(o->win + size, 0, tail);
+		return;
+	}
+	/* not resident, but its frame may be, if punching it failed, and a
+	 * view may still map it: a punch of part of a page zeroes that part
+	 * and allocates nothing; if even that fails, zero it by hand */
+	if (sys_punch(o->memfd, size, (off_t)tail) != 0 && size < o->memsize)
+		memset(o->win + size, 0, tail);
 }
 
 /* obj_seterror: keep a write-back error to report once.  => object locked */

@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "debug.h"
+#include "sys.h"
 #include "upager.h"
 
 #define PG 4096
@@ -93,6 +94,24 @@ int main(void)
 		disk_read(path, &c, 1, (off_t)(i * PG + 1));
 		CHECK_EQ(c, (char)i);
 	}
+	/* a frame whose punch failed stays mapped in a read-only view: a
+	 * truncate into its page must still zero it past EOF, or the bytes
+	 * come back as data when the file grows (a regression) */
+	CHECK_OK(upager_open(pg, path, O_RDWR | O_TRUNC, 0644, &f));
+	memset(buf, 0xac, 2 * PG);
+	CHECK_EQ(upager_pwrite(f, buf, 2 * PG, 0), 2 * PG);
+	CHECK_OK(upager_map(f, 0, 2 * PG, PROT_READ, MAP_SHARED, (void **)&a));
+	CHECK_EQ((unsigned char)a[0] + (unsigned char)a[PG], 2 * 0xac);
+	sys_fault_set(SYS_PUNCH, &(struct sys_fault){ .err = EIO });
+	CHECK_OK(upager_sync(f, 0, 0, UPAGER_SYNC_INVALIDATE));
+	CHECK_OK(upager_truncate(f, 100));
+	CHECK_OK(upager_truncate(f, 2 * PG));
+	sys_fault_clear(SYS_NKIND);
+	CHECK_EQ(a[100], 0);
+	CHECK_EQ(upager_pread(f, out, 1, 100), 1);
+	CHECK_EQ(out[0], 0);
+	CHECK_OK(upager_unmap(a, 2 * PG));
+	CHECK_OK(upager_close(f));
 	CHECK_OK(upager_destroy(pg));
 	unlink(path);
 	rmdir(test_dir());
