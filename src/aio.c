@@ -1,6 +1,5 @@
 /* aio.c: the I/O engine: asynchronous reads and their completion (aiodone) */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,16 +87,11 @@ static void *aio_worker(void *arg)
 /* aio_start: the worker threads, at the first request.  => aiolock held */
 static int aio_start(struct upager *pg)
 {
-	sigset_t all, old;
 	int i, err = 0;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < AIO_NTHREADS; i++)
-		if ((err = -pthread_create(&pg->aiothreads[i], NULL,
-		    aio_worker, pg)) != 0)
+		if ((err = pg_thread(&pg->aiothreads[i], aio_worker, pg)) != 0)
 			break;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pg->aiostarted = i;
 	return pg->aiostarted > 0 ? 0 : err;
 }

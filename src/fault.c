@@ -500,7 +500,6 @@ static int vm_init(struct upager *pg)
 	    UFFD_FEATURE_WP_HUGETLBFS_SHMEM | UFFD_FEATURE_THREAD_ID |
 	    UFFD_FEATURE_EXACT_ADDRESS;
 	struct uffdio_api api = { .api = UFFD_API, .features = need };
-	sigset_t all, old;
 	int err = 0, i;
 
 	pthread_mutex_lock(&pg->vminit);
@@ -527,14 +526,9 @@ static int vm_init(struct upager *pg)
 		err = -errno;
 		goto fail;
 	}
-	/* the fault threads take no signals meant for the program */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < VM_NTHREADS; i++)
-		if ((err = -pthread_create(&pg->fthreads[i], NULL, vm_thread,
-		    pg)) != 0)
+		if ((err = pg_thread(&pg->fthreads[i], vm_thread, pg)) != 0)
 			break;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err != 0) {
 		uint64_t one = 1;
 
@@ -637,13 +631,9 @@ UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
 		return err;
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return -ENOMEM;
-	a = sys_mmap(NULL, len, prot, flags, o->memfd, off, &err);
+	a = obj_mapframes(o, off, len, prot, flags, &err);
 	if (err != 0)
 		goto fail;
-	/* a child would see the memfd without the pager behind it: holes
-	 * as zeros; better that it faults.  And frames are 4 KiB pages. */
-	(void)sys_madvise(a, len, MADV_DONTFORK);
-	(void)sys_madvise(a, len, MADV_NOHUGEPAGE);
 	memset(&reg, 0, sizeof(reg));
 	reg.range.start = (uintptr_t)a;
 	reg.range.len = len;

@@ -41,6 +41,25 @@ static unsigned obj_hash(dev_t dev, ino_t ino)
 }
 
 /*
+ * obj_mapframes: map [off, off + len) of the object's frames: the pager
+ * map, or a view.  Frames are 4 KiB pages (a huge page would defeat
+ * punching one), and a child of fork() does not inherit the mapping: it
+ * would see the memfd without the pager behind it, holes as zeros; better
+ * that it faults.  => *err gets 0 or a negative errno.
+ */
+char *obj_mapframes(struct uobj *o, off_t off, size_t len, int prot,
+    int flags, int *err)
+{
+	char *a = sys_mmap(NULL, len, prot, flags, o->memfd, off, err);
+
+	if (*err != 0)
+		return MAP_FAILED;
+	(void)sys_madvise(a, len, MADV_NOHUGEPAGE);
+	(void)sys_madvise(a, len, MADV_DONTFORK);
+	return a;
+}
+
+/*
  * obj_window: make the frames and the pager map cover [0, end).
  * => object locked (or not yet shared).  The memfd is sized to what the
  *    file needs, so that RLIMIT_FSIZE bites no sooner than on the file
@@ -67,13 +86,10 @@ int obj_window(struct uobj *o, off_t end)
 		len *= 2;
 	if ((old = malloc(sizeof(*old))) == NULL)
 		return -ENOMEM;
-	base = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    o->memfd, 0, &err);
+	base = obj_mapframes(o, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    &err);
 	if (err != 0)
 		goto fail;
-	/* frames are 4 KiB pages: a huge page would defeat punching one */
-	(void)sys_madvise(base, len, MADV_NOHUGEPAGE);
-	(void)sys_madvise(base, len, MADV_DONTFORK);
 	if (o->win != NULL) {
 		old->base = o->win;
 		old->len = o->winlen;

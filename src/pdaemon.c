@@ -1,7 +1,6 @@
 /* pdaemon.c: page queues, the replacement policy, reclaim within budget */
 #include <errno.h>
 #include <sched.h>
-#include <signal.h>
 #include <time.h>
 
 #include "upager_int.h"
@@ -169,6 +168,21 @@ static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
 	return freed;
 }
 
+/* pd_deadline: ms milliseconds from now, for pthread_cond_timedwait. */
+static struct timespec pd_deadline(uint64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 /* pd_have_free: are at least `want` frames free now?  => pqlock not held */
 bool pd_have_free(struct upager *pg, uint64_t want)
 {
@@ -220,13 +234,8 @@ int pd_wait_free(struct upager *pg, uint64_t want)
 			pthread_mutex_lock(&pg->pqlock);
 			continue;
 		}
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		struct timespec ts = pd_deadline(1);
+
 		pthread_cond_timedwait(&pg->freecv, &pg->pqlock, &ts);
 	}
 	pthread_mutex_unlock(&pg->pqlock);
@@ -275,13 +284,7 @@ static void *sy_thread(void *arg)
 
 	pthread_mutex_lock(&pg->sylock);
 	while (!pg->systop) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)(tick / 1000);
-		ts.tv_nsec += (long)(tick % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		ts = pd_deadline(tick);
 		pthread_cond_timedwait(&pg->sycv, &pg->sylock, &ts);
 		if (pg->systop)
 			break;
@@ -308,13 +311,8 @@ static void *sy_thread(void *arg)
 /* sy_start: the syncer thread, at create.  => no locks held */
 int sy_start(struct upager *pg)
 {
-	sigset_t all, old;
-	int err;
+	int err = pg_thread(&pg->sythread, sy_thread, pg);
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = -pthread_create(&pg->sythread, NULL, sy_thread, pg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pg->systarted = err == 0;
 	return err;
 }

@@ -1,5 +1,6 @@
 /* upager.c: the pager as a whole: create, destroy, stats, messages */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,23 @@
 #define DEF_READAHEAD ((size_t)1 << 20)
 #define DEF_SYNCER_MS 30000u
 #define MIN_BUDGET_PAGES 64
+
+/*
+ * pg_thread: start one of the pager's threads (fault, I/O, syncer) with
+ * every signal blocked: the program's signals are the program's.
+ * => returns 0 or a negative errno.
+ */
+int pg_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = -pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
 
 UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
     upager_t **out)

@@ -282,6 +282,9 @@ static inline int lock_held(pthread_mutex_t *m)
 #define KASSERT(x) do { } while (0)
 #endif
 
+/* upager.c */
+int pg_thread(pthread_t *t, void *(*fn)(void *), void *arg);
+
 /* page.c */
 int pg_init(struct upager *pg);
 void pg_fini(struct upager *pg);
@@ -334,6 +337,8 @@ int store_sync(struct uobj *o);
 
 /* object.c */
 int obj_window(struct uobj *o, off_t end);
+char *obj_mapframes(struct uobj *o, off_t off, size_t len, int prot,
+    int flags, int *err);
 int obj_setsize(struct uobj *o, off_t nsize);
 void obj_zerotail(struct uobj *o, off_t size);
 int obj_sync(struct uobj *o, off_t off, off_t len, int flags);
