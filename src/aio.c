@@ -26,6 +26,7 @@ struct aio_req {
 	struct uobj *obj;
 	off_t limit;               /* the file size at submission */
 	int n;
+	int ndemand;               /* pages at the start a fault waits for */
 	struct vpage *pps[];       /* consecutive pages, BUSY|FAKE */
 };
 
@@ -46,14 +47,18 @@ static void aio_done(struct aio_req *r, int err, const char *holes)
 
 		if (err == 0) {
 			p->flags &= ~PG_FAKE;
-			p->flags |= PG_RAHEAD;
+			if (i >= r->ndemand)
+				p->flags |= PG_RAHEAD;
 			if (holes[i])
 				p->flags |= PG_RDONLY;
+		} else {
+			/* the faults that started this read get SIGBUS */
+			vm_pend_wake(o, p, err);
 		}
 		/* still FAKE after an error: freed here */
 		pg_unbusy(o, p);
 	}
-	ST_ADD(o->pg, ra_pages, err == 0 ? r->n : 0);
+	ST_ADD(o->pg, ra_pages, err == 0 ? r->n - r->ndemand : 0);
 	pthread_mutex_unlock(&o->lock);
 }
 
@@ -101,8 +106,11 @@ static int aio_start(struct upager *pg)
  * caller) asynchronously; the engine owns them from now on.
  * => object locked.  Returns 0, or -ENOMEM / a thread error, in which case
  *    the pages are still the caller's.
+ * => AIO_DEMAND: a fault waits for the first page: the request goes to
+ *    the head of the queue, ahead of read-ahead, and its first page is not
+ *    counted as read ahead.
  */
-int aio_read(struct uobj *o, struct vpage **pps, int n)
+int aio_read(struct uobj *o, struct vpage **pps, int n, int flags)
 {
 	struct upager *pg = o->pg;
 	struct aioreqlist batch = TAILQ_HEAD_INITIALIZER(batch);
@@ -123,6 +131,7 @@ int aio_read(struct uobj *o, struct vpage **pps, int n)
 		r->obj = o;
 		r->limit = o->size;
 		r->n = c;
+		r->ndemand = (flags & AIO_DEMAND) && i == 0 ? 1 : 0;
 		memcpy(r->pps, &pps[i], (size_t)c * sizeof(pps[0]));
 		TAILQ_INSERT_TAIL(&batch, r, q);
 	}
@@ -131,7 +140,14 @@ int aio_read(struct uobj *o, struct vpage **pps, int n)
 		pthread_mutex_unlock(&pg->aiolock);
 		goto fail;
 	}
-	TAILQ_CONCAT(&pg->aioq, &batch, q);
+	if (flags & AIO_DEMAND) {
+		while ((r = TAILQ_LAST(&batch, aioreqlist)) != NULL) {
+			TAILQ_REMOVE(&batch, r, q);
+			TAILQ_INSERT_HEAD(&pg->aioq, r, q);
+		}
+	} else {
+		TAILQ_CONCAT(&pg->aioq, &batch, q);
+	}
 	pthread_cond_broadcast(&pg->aiocv);
 	pthread_mutex_unlock(&pg->aiolock);
 	return 0;

@@ -381,15 +381,99 @@ static uint64_t vm_map_window(struct upager *pg, struct uview *v,
 }
 
 /*
- * vm_fault: serve one page fault on a view.
+ * A fault never waits in a fault thread for a busy page (being read,
+ * written back, or extended by a write): it is parked on the pager's list
+ * of pending faults (vm_defer), and whoever unbusies the page wakes the
+ * faulting thread (vm_pend_wake, from pg_wakeup), which faults again and
+ * finds the page resident.  A fault on a missing page starts the read in
+ * the I/O engine and parks on it the same way, so the fault threads only
+ * ever map pages and start I/O, and faults are served in parallel with
+ * any number of reads in flight.
+ */
+struct vm_pend {
+	struct vm_pend *next;
+	struct uobj *obj;
+	uint64_t pgno;
+	uint64_t addr;             /* where the thread faulted */
+	pid_t tid;
+	bool own;                  /* its read was started for this fault */
+};
+
+/*
+ * vm_defer: park the fault at addr (thread tid) until page p is unbusied.
+ * => object locked; p BUSY.  own: the read that fills p was started for
+ *    this fault, which gets SIGBUS if it fails.
+ */
+static void vm_defer(struct uobj *o, struct vpage *p, uint64_t addr,
+    pid_t tid, bool own)
+{
+	struct upager *pg = o->pg;
+	struct vm_pend *w;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	KASSERT(p->flags & PG_BUSY);
+	if ((w = malloc(sizeof(*w))) == NULL) {
+		/* the thread faults again, until memory comes back */
+		vm_wake(pg, addr);
+		return;
+	}
+	w->obj = o;
+	w->pgno = p->pgno;
+	w->addr = addr;
+	w->tid = tid;
+	w->own = own;
+	p->flags |= PG_WANTED;
+	pthread_mutex_lock(&pg->vmplock);
+	w->next = pg->vmpend;
+	pg->vmpend = w;
+	__atomic_add_fetch(&pg->npend, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&pg->vmplock);
+}
+
+/*
+ * vm_pend_wake: page p is no longer busy (err 0), or its read failed
+ * (err < 0, the page is about to be freed): wake the faults parked on it;
+ * a failed read sends SIGBUS to the thread it was started for, as the
+ * kernel does when a page cannot be read.
+ * => object locked.
+ */
+void vm_pend_wake(struct uobj *o, struct vpage *p, int err)
+{
+	struct upager *pg = o->pg;
+	struct vm_pend **wp, *w;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	if (__atomic_load_n(&pg->npend, __ATOMIC_ACQUIRE) == 0)
+		return;
+	pthread_mutex_lock(&pg->vmplock);
+	for (wp = &pg->vmpend; (w = *wp) != NULL;) {
+		if (w->obj != o || w->pgno != p->pgno) {
+			wp = &w->next;
+			continue;
+		}
+		*wp = w->next;
+		__atomic_sub_fetch(&pg->npend, 1, __ATOMIC_RELEASE);
+		if (err != 0 && w->own)
+			(void)syscall(SYS_tgkill, getpid(), w->tid, SIGBUS);
+		vm_wake(pg, w->addr);
+		free(w);
+	}
+	pthread_mutex_unlock(&pg->vmplock);
+}
+
+/*
+ * vm_fault: serve one page fault on a view: map the resident window
+ * around the page, or park the fault on the page's I/O (see vm_defer).
  * => no locks held on entry or return; vlock is held shared throughout,
- *    so the view stays.
+ *    so the view stays.  Never waits for I/O; it may wait for the page
+ *    daemon to free frames, and for a hole's blocks to be allocated.
  */
 static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 {
 	uint64_t addr = m->arg.pagefault.address & ~(uint64_t)PAGE_MASK;
 	bool write = (m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
-	struct vpage *pps[UBC_MAXPAGES];
+	pid_t tid = (pid_t)m->arg.pagefault.feat.ptid;
+	struct vpage *pps[UBC_MAXPAGES], *p;
 	uint64_t pgno, behind, vhi, eofpg, end;
 	int n = 1, ra = 0, err, i;
 	struct uview *v;
@@ -409,36 +493,44 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 		vm_ra(pg, v, pgno, &behind, &ra);
 	pthread_mutex_lock(&o->lock);
 	for (;;) {
-		struct vpage *p;
-
 		eofpg = atop(round_page(o->size));
-		/* a write extending the file holds its pages busy until the
-		 * size covers them */
-		if (pgno < eofpg || (p = pg_lookup(o, pgno)) == NULL ||
-		    !(p->flags & PG_BUSY))
+		if ((p = pg_lookup(o, pgno)) != NULL && (p->flags & PG_BUSY)) {
+			/* being read, written back, or extended by a write
+			 * that holds it busy until the size covers it */
+			vm_defer(o, p, addr, tid, false);
+			goto unlock;
+		}
+		if (pgno >= eofpg) {
+			/* the file shrank (or a write extending it failed):
+			 * the memfd says SIGBUS when the thread faults again */
+			vm_wake(pg, addr);
+			goto unlock;
+		}
+		if (p != NULL)
 			break;
-		pg_wait(o, p);
-	}
-	if (pgno >= eofpg) {
-		/* the file shrank (or a write extending it failed): the
-		 * memfd will say SIGBUS when the thread faults again */
+		ra = (int)MIN((uint64_t)ra, vhi - (pgno + 1));
+		if (behind < pgno) {
+			gp_readasync(o, behind, pgno);
+			behind = pgno;
+		}
+		if ((err = gp_startread(o, pgno, ra)) == 0) {
+			vm_defer(o, pg_lookup(o, pgno), addr, tid, true);
+			goto unlock;
+		}
+		if (err != -EAGAIN)
+			goto sigbus;
 		pthread_mutex_unlock(&o->lock);
-		vm_wake(pg, addr);
-		goto out;
+		err = pd_wait_free(pg, 1);
+		pthread_mutex_lock(&o->lock);
+		if (err != 0)
+			goto sigbus;
 	}
-	ra = (int)MIN((uint64_t)ra, vhi - (pgno + 1));
-	if (behind < pgno)
-		gp_readasync(o, behind, pgno);
+	/* resident and valid: getpages only takes it (and gives a hole its
+	 * blocks before a write) */
 	err = gp_getpages(o, pgno, &n, pps,
 	    write ? VM_PROT_WRITE : VM_PROT_READ, 0, ra);
-	if (err != 0) {
-		/* as the kernel does when a page cannot be read */
-		pthread_mutex_unlock(&o->lock);
-		(void)syscall(SYS_tgkill, getpid(), m->arg.pagefault.feat.ptid,
-		    SIGBUS);
-		vm_wake(pg, addr);
-		goto out;
-	}
+	if (err != 0)
+		goto sigbus;
 	for (i = 0; i < n; i++) {
 		pps[i]->flags &= ~PG_RAHEAD;
 		pg_reference(pps[i]);
@@ -450,6 +542,13 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 	pthread_mutex_unlock(&o->lock);
 	/* in case its page was among those another thread mapped */
 	vm_wake(pg, addr);
+	goto out;
+sigbus:
+	/* as the kernel does when a page cannot be read */
+	(void)syscall(SYS_tgkill, getpid(), tid, SIGBUS);
+	vm_wake(pg, addr);
+unlock:
+	pthread_mutex_unlock(&o->lock);
 out:
 	pthread_rwlock_unlock(&pg->vlock);
 }
@@ -576,6 +675,7 @@ static void vm_detach(struct upager *pg, struct uview *v)
 /* vm_fini: unmap every view, stop the fault threads.  => no locks held. */
 void vm_fini(struct upager *pg)
 {
+	struct vm_pend *w;
 	struct uview *v;
 	uint64_t one = 1;
 	int i;
@@ -595,6 +695,17 @@ void vm_fini(struct upager *pg)
 	(void)!write(pg->evfd, &one, sizeof(one));
 	for (i = 0; i < VM_NTHREADS; i++)
 		pthread_join(pg->fthreads[i], NULL);
+	/* faults still parked on reads in flight: their views are gone, so
+	 * woken now they fault again and fail, as after any unmap; reads
+	 * that complete later must find no fault to wake on a closed uffd */
+	pthread_mutex_lock(&pg->vmplock);
+	while ((w = pg->vmpend) != NULL) {
+		pg->vmpend = w->next;
+		vm_wake(pg, w->addr);
+		free(w);
+	}
+	__atomic_store_n(&pg->npend, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&pg->vmplock);
 	(void)sys_close(pg->uffd);
 	(void)sys_close(pg->pmfd);
 	(void)sys_close(pg->evfd);
@@ -849,28 +960,15 @@ UPAGER_EXPORT int upager_msync(void *addr, size_t len, int flags)
 }
 
 /*
- * vm_willneed: read [foff, foff + len) of the file into the cache.
- * => no locks but vlock held.  Reads synchronously for now (an I/O engine
- *    with its own completions comes with the page daemon).
+ * vm_willneed: start reading [foff, foff + len) of the file into the
+ * cache, in the I/O engine.  => object unlocked.  Never waits: with no
+ * free frame it reads less, as read-ahead does.
  */
-static void vm_willneed(struct upager *pg, struct uobj *o, off_t foff,
-    off_t len)
+static void vm_willneed(struct uobj *o, off_t foff, off_t len)
 {
-	struct vpage *pps[UBC_MAXPAGES];
-	uint64_t pgno = atop(foff), end = atop(round_page(foff + len));
-	int n, i;
-
 	pthread_mutex_lock(&o->lock);
-	end = MIN(end, atop(round_page(o->size)));
-	while (pgno < end) {
-		n = (int)MIN(end - pgno, (uint64_t)pg->ubc_pages);
-		if (gp_getpages(o, pgno, &n, pps, VM_PROT_READ, 0, 0) != 0)
-			break;
-		for (i = 0; i < n; i++)
-			pg_unbusy(o, pps[i]);
-		pgno += (uint64_t)n;
-		end = MIN(end, atop(round_page(o->size)));
-	}
+	gp_readasync(o, atop(foff), MIN(atop(round_page(foff + len)),
+	    atop(round_page(o->size))));
 	pthread_mutex_unlock(&o->lock);
 }
 
@@ -883,7 +981,7 @@ static int vm_madvise_piece(struct upager *pg, struct uview *v, char *a,
 
 	switch (advice) {
 	case MADV_WILLNEED:
-		vm_willneed(pg, o, foff, cut - a);
+		vm_willneed(o, foff, cut - a);
 		break;
 	case MADV_DONTNEED:
 		/* what was written stays: dirty in the cache */

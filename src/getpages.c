@@ -54,7 +54,7 @@ void gp_ramark(struct uobj *o, struct vpage *p, int win)
 	if ((n = gp_readahead(o, k, win, rapps)) == 0)
 		return;
 	rapps[0]->flags |= PG_RAMARK;
-	if (aio_read(o, rapps, n) != 0) {
+	if (aio_read(o, rapps, n, 0) != 0) {
 		rapps[0]->flags &= ~PG_RAMARK;
 		pg_release(o, rapps, n);
 	}
@@ -81,12 +81,50 @@ void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi)
 		    run);
 		if (n == 0)
 			break;
-		if (aio_read(o, run, n) != 0) {
+		if (aio_read(o, run, n, 0) != 0) {
 			pg_release(o, run, n);
 			break;
 		}
 		k += (uint64_t)n;
 	}
+}
+
+/*
+ * gp_startread: start reading the missing page at pgno, and up to rapages
+ * after it (read-ahead), in the I/O engine: the page and the first
+ * GP_SYNCRA pages after it go first in the engine's queue, the rest of
+ * the window after them, its first page marked (PG_RAMARK).
+ * => object locked; pgno below EOF and not resident.  Never sleeps.
+ * => returns 0: the page is BUSY|FAKE, owned by the engine, which
+ *    unbusies it when the read is done (aio_done); -EAGAIN: no free frame
+ *    (the caller waits for the page daemon, then tries again); -ENOMEM or
+ *    another error of the engine: nothing was started.
+ */
+int gp_startread(struct uobj *o, uint64_t pgno, int rapages)
+{
+	struct vpage *pps[1 + GP_MAXRA];
+	int n, first, err;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	KASSERT(pg_lookup(o, pgno) == NULL);
+	rapages = MIN(rapages, GP_MAXRA);
+	if ((err = obj_window(o, ptoa(pgno + 1))) != 0)
+		return err;
+	if ((n = gp_readahead(o, pgno, 1 + rapages, pps)) == 0)
+		return -EAGAIN;
+	ST_ADD(o->pg, misses, 1);
+	first = MIN(n, 1 + GP_SYNCRA);
+	if ((err = aio_read(o, pps, first, AIO_DEMAND)) != 0) {
+		pg_release(o, pps, n);
+		return err;
+	}
+	if (first < n) {
+		pps[first]->flags |= PG_RAMARK;
+		if (aio_read(o, &pps[first], n - first, 0) != 0)
+			/* the window's start is coming: that is enough */
+			pg_release(o, &pps[first], n - first);
+	}
+	return 0;
 }
 
 /*
@@ -211,7 +249,7 @@ retry:
 		    &all[n]);
 	if (nra > GP_SYNCRA) {
 		all[n + GP_SYNCRA]->flags |= PG_RAMARK;
-		if (aio_read(o, &all[n + GP_SYNCRA], nra - GP_SYNCRA) == 0)
+		if (aio_read(o, &all[n + GP_SYNCRA], nra - GP_SYNCRA, 0) == 0)
 			nra = GP_SYNCRA;
 		else
 			all[n + GP_SYNCRA]->flags &= ~PG_RAMARK;

@@ -107,8 +107,10 @@ struct vpage *pg_alloc(struct uobj *o, uint64_t pgno, int *err)
 #endif
 	pd_enqueue(pg, p);
 	pg->nresident++;
+	/* upager_stats reads every counter atomically */
 	if (pg->nresident > pg->st.peak_resident)
-		pg->st.peak_resident = pg->nresident;
+		__atomic_store_n(&pg->st.peak_resident, pg->nresident,
+		    __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&pg->pqlock);
 	o->npages++;
 	return p;
@@ -249,6 +251,7 @@ void pg_wakeup(struct uobj *o, struct vpage *p)
 
 	LOCK_ASSERT_HELD(&o->lock);
 	p->flags &= ~PG_WANTED;
+	vm_pend_wake(o, p, 0);
 	pthread_mutex_lock(&wq->m);
 	wq->seq++;
 	pthread_cond_broadcast(&wq->cv);

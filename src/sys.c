@@ -1,82 +1,113 @@
 /* sys.c: the system-call wrapper table, EINTR retry and fault injection */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sys.h"
 
 /*
- * One armed fault per kind.  The counters are atomics so that tests may arm
- * faults while pager threads run; a fault is armed and cleared as a whole
- * under no lock, which is good enough for tests that arm it between steps.
+ * One armed fault per kind.  Tests arm and clear faults while pager
+ * threads run: a slot's fault and counts are under sys_flock; `armed` is
+ * also read without it, so that a call with nothing armed costs one load.
  */
 struct sys_slot {
 	struct sys_fault f;
-	int armed;
+	int armed;            /* atomic */
 	unsigned long seen;   /* calls since armed */
 	unsigned long hits;   /* calls failed since armed */
-	unsigned long calls;  /* calls ever */
+	unsigned long calls;  /* calls ever (atomic) */
 };
 
 static struct sys_slot sys_slots[SYS_NKIND];
+static pthread_mutex_t sys_flock = PTHREAD_MUTEX_INITIALIZER;
 
 void sys_fault_set(enum sys_kind kind, const struct sys_fault *f)
 {
 	struct sys_slot *s = &sys_slots[kind];
 
-	__atomic_store_n(&s->armed, 0, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&sys_flock);
 	s->f = *f;
-	__atomic_store_n(&s->seen, 0, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&s->hits, 0, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&s->armed, 1, __ATOMIC_SEQ_CST);
+	s->seen = s->hits = 0;
+	__atomic_store_n(&s->armed, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&sys_flock);
 }
 
 void sys_fault_clear(enum sys_kind kind)
 {
 	int k;
 
+	pthread_mutex_lock(&sys_flock);
 	for (k = 0; k < SYS_NKIND; k++)
 		if (kind == SYS_NKIND || (int)kind == k)
 			__atomic_store_n(&sys_slots[k].armed, 0,
-			    __ATOMIC_SEQ_CST);
+			    __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&sys_flock);
 }
 
 unsigned long sys_fault_hits(enum sys_kind kind)
 {
-	return __atomic_load_n(&sys_slots[kind].hits, __ATOMIC_SEQ_CST);
+	unsigned long n;
+
+	pthread_mutex_lock(&sys_flock);
+	n = sys_slots[kind].hits;
+	pthread_mutex_unlock(&sys_flock);
+	return n;
 }
 
 unsigned long sys_calls(enum sys_kind kind)
 {
-	return __atomic_load_n(&sys_slots[kind].calls, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&sys_slots[kind].calls, __ATOMIC_RELAXED);
 }
 
 /*
- * sys_inject: decide the fate of one call of this kind.
- * => returns 0 to make the call, a negative errno to fail it, or 1 to make
- *    it a short transfer.
+ * sys_decide: the fate of one call of this kind: 0 to make it, a negative
+ * errno to fail it, 1 to make it a short transfer; *delay_ms is how long
+ * to hold the call first.  Counts the call.
  */
-static int sys_inject(enum sys_kind kind)
+int sys_decide(enum sys_kind kind, unsigned *delay_ms)
 {
 	struct sys_slot *s = &sys_slots[kind];
 	unsigned long n;
+	int r = 0;
 
+	*delay_ms = 0;
 	__atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
 	if (!__atomic_load_n(&s->armed, __ATOMIC_ACQUIRE))
 		return 0;
-	n = __atomic_fetch_add(&s->seen, 1, __ATOMIC_RELAXED);
-	if (n < s->f.skip)
-		return 0;
-	if (s->f.count != 0 && n - s->f.skip >= s->f.count)
-		return 0;
-	__atomic_add_fetch(&s->hits, 1, __ATOMIC_RELAXED);
-	if (s->f.err != 0)
-		return -s->f.err;
-	return s->f.short_io ? 1 : 0;
+	pthread_mutex_lock(&sys_flock);
+	if (!s->armed)
+		goto out;
+	n = s->seen++;
+	if (n < s->f.skip || (s->f.count != 0 && n - s->f.skip >= s->f.count))
+		goto out;
+	s->hits++;
+	*delay_ms = s->f.delay_ms;
+	r = s->f.err != 0 ? -s->f.err : s->f.short_io ? 1 : 0;
+out:
+	pthread_mutex_unlock(&sys_flock);
+	return r;
+}
+
+/* sys_inject: sys_decide, holding the call here for its delay. */
+static int sys_inject(enum sys_kind kind)
+{
+	unsigned ms;
+	int r = sys_decide(kind, &ms);
+
+	if (ms != 0) {
+		struct timespec ts = { .tv_sec = ms / 1000,
+		    .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) != 0)
+			;
+	}
+	return r;
 }
 
 /*

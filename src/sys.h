@@ -37,13 +37,15 @@ enum sys_kind {
  * A fault: after `skip` more calls of the kind pass, the next `count`
  * calls (0: every call until cleared) fail with `err`; or, if `err` is 0
  * and `short_io` is set, read/write calls move only half their bytes
- * (at least one).
+ * (at least one).  Each call the fault hits is first delayed by
+ * `delay_ms` (with err 0 and no short_io: only delayed).
  */
 struct sys_fault {
 	int err;
 	int short_io;
 	unsigned long skip;
 	unsigned long count;
+	unsigned delay_ms;
 };
 
 /* sys_fault_set: arm a fault for one kind (replaces any earlier one). */
@@ -52,6 +54,10 @@ void sys_fault_set(enum sys_kind kind, const struct sys_fault *f);
 void sys_fault_clear(enum sys_kind kind);
 /* sys_fault_hits: how many calls of this kind the fault has failed. */
 unsigned long sys_fault_hits(enum sys_kind kind);
+/* sys_decide: the fate of one call of this kind, for callers that make
+ * it some other way (io_uring): 0 to make it, a negative errno to fail it,
+ * 1 to make it a short transfer; hold it *delay_ms first.  Counts it. */
+int sys_decide(enum sys_kind kind, unsigned *delay_ms);
 /* sys_calls: how many calls of this kind were made (failed ones too). */
 unsigned long sys_calls(enum sys_kind kind);
 

@@ -75,6 +75,7 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
 	TAILQ_INIT(&pg->files);
 	TAILQ_INIT(&pg->views);
 	pthread_mutex_init(&pg->vminit, NULL);
+	pthread_mutex_init(&pg->vmplock, NULL);
 	pthread_mutex_init(&pg->aiolock, NULL);
 	pthread_cond_init(&pg->aiocv, NULL);
 	TAILQ_INIT(&pg->aioq);
@@ -108,6 +109,7 @@ UPAGER_EXPORT int upager_destroy(upager_t *pg)
 	pthread_mutex_destroy(&pg->sylock);
 	pthread_cond_destroy(&pg->sycv);
 	pthread_mutex_destroy(&pg->vminit);
+	pthread_mutex_destroy(&pg->vmplock);
 	pthread_rwlock_destroy(&pg->vlock);
 	pthread_mutex_destroy(&pg->olock);
 	pthread_mutex_destroy(&pg->pqlock);

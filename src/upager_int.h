@@ -29,7 +29,8 @@
  * Lock order (the one place it is written):
  *
  *	upager.vlock  ->  uobj.iolock  ->  upager.olock  ->  uobj.lock
- *	    ->  upager.pqlock;           uobj.lock  ->  wait-queue mutex
+ *	    ->  upager.pqlock;           uobj.lock  ->  wait-queue mutex,
+ *	    upager.vmplock, upager.aiolock (each a leaf)
  *
  * iolock (rwlock) orders pwrite/truncate (exclusive) against pread (shared)
  * on one file.  vlock (rwlock) guards the list of views: a fault is served
@@ -198,6 +199,7 @@ struct uview {
 #define AIO_NTHREADS 4             /* I/O engine workers */
 #define GP_SYNCRA 16               /* read-ahead pages read with the demand */
 struct aio_req;
+struct vm_pend;
 TAILQ_HEAD(aioreqlist, aio_req);
 #define GP_MAXRA 1024              /* read-ahead pages per getpages, at most */
 
@@ -248,6 +250,9 @@ struct upager {
 	pthread_rwlock_t vlock;    /* views; held shared while a fault is served */
 	struct uviewlist views;
 	TAILQ_ENTRY(upager) pagerq; /* on the list of pagers with views */
+	pthread_mutex_t vmplock;   /* vmpend, and uffd while faults are pending */
+	struct vm_pend *vmpend;    /* faults waiting for a busy page */
+	int npend;                 /* their number (read unlocked: atomic) */
 
 	/* the I/O engine (aio.c), started at the first request */
 	pthread_mutex_t aiolock;
@@ -318,6 +323,7 @@ int gp_getpages(struct uobj *o, uint64_t pgno, int *npages,
     struct vpage **pps, int access, int flags, int rapages);
 void gp_ramark(struct uobj *o, struct vpage *p, int win);
 void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi);
+int gp_startread(struct uobj *o, uint64_t pgno, int rapages);
 
 /* putpages.c */
 int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags);
@@ -350,7 +356,8 @@ void obj_reference(struct upager *pg, struct uobj *o);
 void obj_release(struct upager *pg, struct uobj *o);
 
 /* aio.c */
-int aio_read(struct uobj *o, struct vpage **pps, int n);
+#define AIO_DEMAND 0x01  /* a fault waits for the first page: go first */
+int aio_read(struct uobj *o, struct vpage **pps, int n, int flags);
 void aio_fini(struct upager *pg);
 
 /* fault.c */
@@ -358,6 +365,7 @@ void vm_fini(struct upager *pg);
 void vm_harvest(struct uobj *o, uint64_t lo, uint64_t hi);
 void vm_protect_new(struct uobj *o, uint64_t lo, uint64_t hi);
 uint64_t vm_protect_none(struct uobj *o, uint64_t lo, int n);
+void vm_pend_wake(struct uobj *o, struct vpage *p, int err);
 int pg_tryfree(struct uobj *o, struct vpage **pps, int n);
 void ubc_prefault(const void *buf, size_t len);
 
