@@ -105,35 +105,63 @@ static off_t store_bmap(struct uobj *o, off_t off, off_t len)
 	return MIN(h - off, len);
 }
 
-/* store_pread: read into the frames at off, through O_DIRECT if we can. */
-static ssize_t store_pread(struct uobj *o, off_t off, size_t len)
+/* store_rddev: the descriptor to read runs with: O_DIRECT if we can. */
+int store_rddev(struct uobj *o)
 {
 	int dfd = __atomic_load_n(&o->dfd, __ATOMIC_ACQUIRE);
-	ssize_t r;
 
-	if (dfd >= 0) {
-		r = sys_pread_full(dfd, o->win + off, len, off);
-		if (r != -EINVAL)
-			return r;
-		store_nodirect(o, dfd);
-	}
-	return sys_pread_full(o->fd, o->win + off, len, off);
+	return dfd >= 0 ? dfd : o->fd;
 }
 
 /*
- * store_read: fill the frames of [off, off + len) (whole pages) from the
- * file.  Holes, and everything at or past `limit` (the size the pager
- * knows), read as zeros without I/O; holes[i] is set for each page that
- * got no data at all.
+ * store_rundone: a read of run r into the frames returned res (bytes, or
+ * a negative errno) through descriptor fd: finish it.  O_DIRECT refused
+ * (-EINVAL): stop using it and read again, buffered; a short read: read
+ * the rest; at EOF, zeros, as the kernel gives past the end of a file.
+ * => no locks held; the pages BUSY.  Returns 0 or a read error.
+ */
+int store_rundone(struct uobj *o, const struct store_run *r, int fd,
+    ssize_t res)
+{
+	struct upager *pg = o->pg;
+	size_t done;
+
+	if (res == -EINVAL && fd != o->fd) {
+		store_nodirect(o, fd);
+		res = sys_pread_full(o->fd, o->win + r->off, r->len, r->off);
+	}
+	if (res < 0)
+		return (int)res;
+	done = (size_t)res;
+	if (done > 0 && done < r->len) {
+		res = sys_pread_full(o->fd, o->win + r->off + done,
+		    r->len - done, r->off + (off_t)done);
+		if (res < 0)
+			return (int)res;
+		done += (size_t)res;
+	}
+	ST_ADD(pg, read_ios, 1);
+	ST_ADD(pg, bytes_read, done);
+	ST_ADD(pg, pages_in, atop(round_page((off_t)done)));
+	if (done < r->len)
+		memset(o->win + r->off + done, 0, r->len - done);
+	return 0;
+}
+
+/*
+ * store_plan: how to fill the frames of [off, off + len) (whole pages)
+ * from the file.  Holes, and everything at or past `limit` (the size the
+ * pager knows), are zeroed here without I/O, and holes[i] set for each
+ * page that gets no data at all; the runs to read go to runs[], at most
+ * atop(len) / 2 + 1 of them.  Returns how many.
  * => no locks held; the pages are BUSY, owned by the caller.
  */
-int store_read(struct uobj *o, off_t off, size_t len, off_t limit,
-    char *holes)
+int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
+    char *holes, struct store_run *runs)
 {
 	struct upager *pg = o->pg;
 	off_t end = off + (off_t)len, cur = off;
-	ssize_t r;
-	int err = 0;
+	int n = 0;
 
 	while (cur < end) {
 		off_t run, stop;
@@ -160,22 +188,47 @@ int store_read(struct uobj *o, off_t off, size_t len, off_t limit,
 			run = -run;
 		}
 		stop = MIN(round_page(cur + run), end);
-		r = store_pread(o, cur, (size_t)(stop - cur));
-		if (r < 0) {
-			err = (int)r;
-			break;
-		}
-		ST_ADD(pg, read_ios, 1);
-		ST_ADD(pg, bytes_read, r);
-		ST_ADD(pg, pages_in, atop(round_page(r)));
-		/* past the end of the file: zeros, as the kernel would give */
-		if (cur + r < stop)
-			memset(o->win + cur + r, 0, (size_t)(stop - cur - r));
+		runs[n].off = cur;
+		runs[n].len = (size_t)(stop - cur);
+		n++;
 		cur = stop;
 	}
-	/* bytes of the last page past EOF are zeros, whatever the disk has */
-	if (err == 0 && limit > off && limit < end && (limit & (off_t)PAGE_MASK))
-		memset(o->win + limit, 0, PAGE_SIZE - (size_t)(limit & PAGE_MASK));
+	return n;
+}
+
+/*
+ * store_rdfinish: the read of [off, off + len) is done: bytes of the last
+ * page past EOF are zeros, whatever the disk has.  => as store_plan.
+ */
+void store_rdfinish(struct uobj *o, off_t off, size_t len, off_t limit)
+{
+	if (limit > off && limit < off + (off_t)len &&
+	    (limit & (off_t)PAGE_MASK))
+		memset(o->win + limit, 0, PAGE_SIZE -
+		    (size_t)(limit & PAGE_MASK));
+}
+
+/*
+ * store_read: fill the frames of [off, off + len) (whole pages) from the
+ * file, synchronously: store_plan, a read per run, store_rdfinish.
+ * => no locks held; the pages are BUSY, owned by the caller.
+ * => returns 0 or the first read error.
+ */
+int store_read(struct uobj *o, off_t off, size_t len, off_t limit,
+    char *holes)
+{
+	struct store_run runs[(UBC_MAXPAGES + GP_MAXRA) / 2 + 1];
+	int n, i, fd, err = 0;
+
+	KASSERT(atop(len) <= UBC_MAXPAGES + GP_MAXRA);
+	n = store_plan(o, off, len, limit, holes, runs);
+	for (i = 0; i < n && err == 0; i++) {
+		fd = store_rddev(o);
+		err = store_rundone(o, &runs[i], fd, sys_pread_full(fd,
+		    o->win + runs[i].off, runs[i].len, runs[i].off));
+	}
+	if (err == 0)
+		store_rdfinish(o, off, len, limit);
 	return err;
 }
 

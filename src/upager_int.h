@@ -333,6 +333,16 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed);
 int store_open(struct uobj *o, int fd, bool canwrite, bool nodirect);
 void store_upgrade(struct uobj *o, int wfd);
 void store_close(struct uobj *o);
+struct store_run {          /* a run of data to read into the frames */
+	off_t off;
+	size_t len;
+};
+int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
+    char *holes, struct store_run *runs);
+int store_rddev(struct uobj *o);
+int store_rundone(struct uobj *o, const struct store_run *r, int fd,
+    ssize_t res);
+void store_rdfinish(struct uobj *o, off_t off, size_t len, off_t limit);
 int store_read(struct uobj *o, off_t off, size_t len, off_t limit,
     char *holes);
 int store_write(struct uobj *o, off_t off, size_t len, bool bufio);
