@@ -86,7 +86,7 @@ static void usage(FILE *out)
 	    "  --budget BYTES    upager budget (default size + 64M: the file "
 	    "fits)\n"
 	    "  --readahead BYTES upager's read-ahead (default: the device's\n"
-	    "                    read_ahead_kb, as the kernel uses, 4M at most)\n"
+	    "                    read_ahead_kb, as the kernel uses, 16M at most)\n"
 	    "  --runs N          measurements per workload (default 5)\n"
 	    "  --dir DIR         where the test file goes "
 	    "(default $TMPDIR or /tmp)\n"
@@ -739,11 +739,11 @@ int main(int argc, char **argv)
 		die("open %s: %s", file_path, strerror(errno));
 	b.offs = make_offsets(b.p.touches, b.p.size / PAGE, 1, &b.rnd_sum);
 	/* like for like: upager reads around a fault what the kernel does,
-	 * the device's read-ahead (upager takes 4 MiB at most) */
+	 * the device's read-ahead (upager takes 16 MiB at most) */
 	if (b.p.readahead == 0 && read_ahead_kb(b.fd) > 0) {
 		b.p.readahead = (uint64_t)read_ahead_kb(b.fd) << 10;
-		if (b.p.readahead > (4u << 20))
-			b.p.readahead = 4u << 20;
+		if (b.p.readahead > (16u << 20))
+			b.p.readahead = 16u << 20;
 	}
 	alloc_results(&b.res[0][0], NWORK * NSIDE, b.p.runs);
 	print_header(&b, argc, argv);

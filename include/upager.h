@@ -72,7 +72,11 @@ typedef struct upager_file upager_file_t;
  *   syncer_delay_ms  30000   age after which the syncer thread writes dirty
  *                            pages back (and looks for pages written
  *                            through writeable views), without fdatasync
- *   flags            0       UPAGER_NODIRECT: never open files O_DIRECT
+ *   flags            0       UPAGER_NODIRECT: never open files O_DIRECT;
+ *                            UPAGER_THREADIO: do asynchronous I/O with
+ *                            worker threads and pread, not io_uring
+ *                            (the environment variable
+ *                            UPAGER_IOENGINE=threads does the same)
  */
 struct upager_config {
 	size_t budget;
@@ -83,6 +87,11 @@ struct upager_config {
 };
 
 #define UPAGER_NODIRECT 0x1u
+#define UPAGER_THREADIO 0x2u
+
+/* upager_stats.io_engine: the asynchronous I/O engine in use */
+#define UPAGER_ENGINE_THREADS 1  /* worker threads with pread */
+#define UPAGER_ENGINE_URING 2    /* io_uring */
 
 /* upager_sync flags */
 #define UPAGER_SYNC_WAIT 0x1        /* also fdatasync the file */
@@ -116,6 +125,9 @@ struct upager_stats {
 	uint64_t page_size;      /* bytes per page */
 	uint64_t objects;        /* file objects alive now (open or cached) */
 	uint64_t cluster_hist[UPAGER_CLUSTER_BUCKETS];
+	uint64_t io_engine;      /* UPAGER_ENGINE_URING, or _THREADS where
+	                            io_uring is missing, disabled or not
+	                            wanted */
 };
 
 /*

@@ -3,23 +3,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <liburing.h>
+
+#include "sys.h"
 #include "upager_int.h"
 
 /*
- * Read-ahead must not make the reader wait: getpages reads the pages
- * asked for and hands the rest of the window to this engine, whose worker
- * threads read it and complete it in aio_done (uvm_aio_aiodone): the
- * pages become valid and unbusied, sleepers wake; on a read error they
- * are freed, so nothing bad stays cached.  The pages of a request are
- * BUSY from submission to completion, owned by the engine; a busy page
- * pins its object (terminate waits for it), so a request keeps its
- * object alive.
+ * Read-ahead must not make the reader wait, nor a fault its fault thread:
+ * they queue requests here, and the engine reads them and completes them
+ * in aio_done (uvm_aio_aiodone): the pages become valid and unbusied,
+ * sleepers and parked faults wake; on a read error they are freed, so
+ * nothing bad stays cached.  The pages of a request are BUSY from
+ * submission to completion, owned by the engine; a busy page pins its
+ * object (terminate waits for it), so a request keeps its object alive.
  *
- * This is the engine of worker threads with pread; an io_uring engine
- * behind the same two calls is the next step.
+ * Two engines behind aio_read, chosen at upager_create:
+ *   io_uring  reads are submitted by whoever queues them, from the queue
+ *             under aiolock, up to AIO_URING_DEPTH in flight; one
+ *             completion thread reaps them and runs aio_done;
+ *   threads   AIO_NTHREADS workers take requests off the queue and read
+ *             them with pread, for kernels where io_uring is missing or
+ *             disabled (ENOSYS, EPERM), or when asked (UPAGER_THREADIO).
+ * Both plan a request the same way (store_plan: holes are zeroed, runs of
+ * data listed) and finish each run with store_rundone, so they differ
+ * only in how a run's read is made.  Injected faults (sys_decide) reach
+ * io_uring reads too: an error completes the run without reading it, a
+ * delay is a timeout submitted ahead of the read.
  */
 
-#define AIO_CHUNK 64  /* pages a request reads, at most: 256 KiB */
+#define AIO_CHUNK 64           /* pages a request reads, at most: 256 KiB */
+#define AIO_MAXRUNS (AIO_CHUNK / 2 + 1)
+#define AIO_URING_DEPTH 256    /* submission queue entries: I/O in flight */
+/* a request fits in the ring, its delays included (see aio_uring_kick) */
+_Static_assert(2 * AIO_MAXRUNS <= AIO_URING_DEPTH, "ring too small");
+
+struct aio_req;
+
+/* A run of a request: one read (io_uring: one SQE, two when delayed). */
+struct aio_run {
+	struct aio_req *req;
+	struct store_run r;
+	int fd;
+	int inject;                /* an injected error: complete with it */
+	size_t len;                /* bytes asked (fewer for a short read) */
+	struct __kernel_timespec delay;
+};
 
 struct aio_req {
 	TAILQ_ENTRY(aio_req) q;
@@ -27,18 +55,25 @@ struct aio_req {
 	off_t limit;               /* the file size at submission */
 	int n;
 	int ndemand;               /* pages at the start a fault waits for */
+	int nruns, left;           /* runs, and runs not completed yet */
+	int err;                   /* the first error of a run */
+	char holes[AIO_CHUNK];
+	struct aio_run runs[AIO_MAXRUNS];
 	struct vpage *pps[];       /* consecutive pages, BUSY|FAKE */
 };
 
 /*
  * aio_done: complete a read (aiodone).
- * => no locks held; takes the object lock.
+ * => no locks held; takes the object lock.  Frees the request.
  */
-static void aio_done(struct aio_req *r, int err, const char *holes)
+static void aio_done(struct aio_req *r)
 {
 	struct uobj *o = r->obj;
-	int i;
+	int i, err = r->err;
 
+	if (err == 0)
+		store_rdfinish(o, ptoa(r->pps[0]->pgno), (size_t)ptoa(r->n),
+		    r->limit);
 	pthread_mutex_lock(&o->lock);
 	if (err != 0)
 		ST_ADD(o->pg, read_errors, 1);
@@ -49,7 +84,7 @@ static void aio_done(struct aio_req *r, int err, const char *holes)
 			p->flags &= ~PG_FAKE;
 			if (i >= r->ndemand)
 				p->flags |= PG_RAHEAD;
-			if (holes[i])
+			if (r->holes[i])
 				p->flags |= PG_RDONLY;
 		} else {
 			/* the faults that started this read get SIGBUS */
@@ -60,15 +95,49 @@ static void aio_done(struct aio_req *r, int err, const char *holes)
 	}
 	ST_ADD(o->pg, ra_pages, err == 0 ? r->n - r->ndemand : 0);
 	pthread_mutex_unlock(&o->lock);
+	free(r);
 }
+
+/* aio_plan: zero the request's holes, list its runs.  => no locks needed */
+static void aio_plan(struct aio_req *r)
+{
+	struct store_run runs[AIO_MAXRUNS];
+	int i;
+
+	memset(r->holes, 0, (size_t)r->n);
+	r->nruns = store_plan(r->obj, ptoa(r->pps[0]->pgno),
+	    (size_t)ptoa(r->n), r->limit, r->holes, runs);
+	r->left = r->nruns;
+	r->err = 0;
+	for (i = 0; i < r->nruns; i++) {
+		memset(&r->runs[i], 0, sizeof(r->runs[i]));
+		r->runs[i].req = r;
+		r->runs[i].r = runs[i];
+		r->runs[i].fd = store_rddev(r->obj);
+		r->runs[i].len = runs[i].len;
+	}
+}
+
+/* aio_rundone: run u's read returned res: finish it; true when it was
+ * the last of its request.  => no locks held. */
+static bool aio_rundone(struct aio_run *u, ssize_t res)
+{
+	struct aio_req *r = u->req;
+	int err = store_rundone(r->obj, &u->r, u->fd, res);
+
+	if (err != 0 && r->err == 0)
+		r->err = err;
+	return __atomic_sub_fetch(&r->left, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/* ---- the engine of worker threads ---- */
 
 /* aio_worker: take requests off the queue, read, complete. */
 static void *aio_worker(void *arg)
 {
 	struct upager *pg = arg;
 	struct aio_req *r;
-	char holes[GP_MAXRA];
-	int err;
+	int i;
 
 	pthread_mutex_lock(&pg->aiolock);
 	for (;;) {
@@ -78,19 +147,22 @@ static void *aio_worker(void *arg)
 			break;
 		TAILQ_REMOVE(&pg->aioq, r, q);
 		pthread_mutex_unlock(&pg->aiolock);
-		memset(holes, 0, (size_t)r->n);
-		err = store_read(r->obj, ptoa(r->pps[0]->pgno),
-		    (size_t)ptoa(r->n), r->limit, holes);
-		aio_done(r, err, holes);
-		free(r);
+		aio_plan(r);
+		for (i = 0; i < r->nruns && r->err == 0; i++) {
+			struct aio_run *u = &r->runs[i];
+
+			(void)aio_rundone(u, sys_pread_full(u->fd,
+			    r->obj->win + u->r.off, u->r.len, u->r.off));
+		}
+		aio_done(r);
 		pthread_mutex_lock(&pg->aiolock);
 	}
 	pthread_mutex_unlock(&pg->aiolock);
 	return NULL;
 }
 
-/* aio_start: the worker threads, at the first request.  => aiolock held */
-static int aio_start(struct upager *pg)
+/* aio_threads_start: the workers, at the first request.  => aiolock held */
+static int aio_threads_start(struct upager *pg)
 {
 	int i, err = 0;
 
@@ -98,14 +170,193 @@ static int aio_start(struct upager *pg)
 		if ((err = pg_thread(&pg->aiothreads[i], aio_worker, pg)) != 0)
 			break;
 	pg->aiostarted = i;
-	return pg->aiostarted > 0 ? 0 : err;
+	return i > 0 ? 0 : err;
+}
+
+/* ---- the io_uring engine ---- */
+
+struct aio_uring {
+	struct io_uring ring;
+	pthread_t reaper;
+	int inflight;              /* SQEs submitted and not reaped (aiolock) */
+};
+
+/* tags in the low bit of user_data: runs are pointer-aligned */
+#define AIO_TAG_DELAY 1ul
+#define AIO_STOP 0ul               /* user_data of the reaper's last NOP */
+
+/*
+ * aio_uring_prep: queue run u's read, or the NOP that completes it with
+ * an injected error.  => aiolock held; the ring has room.
+ */
+static void aio_uring_prep(struct aio_uring *u, struct aio_run *run)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+
+	if (run->inject != 0)
+		io_uring_prep_nop(sqe);
+	else
+		io_uring_prep_read(sqe, run->fd, run->req->obj->win +
+		    run->r.off, (unsigned)run->len, (uint64_t)run->r.off);
+	io_uring_sqe_set_data64(sqe, (uintptr_t)run);
+	u->inflight++;
+}
+
+/*
+ * aio_uring_kick: move queued requests into the ring while it has room,
+ * and submit.  => aiolock held.  Never waits for I/O.
+ */
+static int aio_uring_kick(struct upager *pg)
+{
+	struct aio_uring *u = pg->aioring;
+	struct aio_req *r;
+	int i, err;
+
+	while ((r = TAILQ_FIRST(&pg->aioq)) != NULL &&
+	    u->inflight + 2 * AIO_MAXRUNS <= AIO_URING_DEPTH) {
+		TAILQ_REMOVE(&pg->aioq, r, q);
+		aio_plan(r);
+		if (r->nruns == 0) {
+			/* all holes: a NOP brings it to the reaper, as
+			 * aio_done may not run under the caller's locks */
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+
+			io_uring_prep_nop(sqe);
+			io_uring_sqe_set_data64(sqe, (uintptr_t)&r->runs[0]);
+			r->runs[0].req = r;
+			u->inflight++;
+			continue;
+		}
+		for (i = 0; i < r->nruns; i++) {
+			struct aio_run *run = &r->runs[i];
+			unsigned ms;
+			int f = sys_decide(SYS_PREAD, &ms);
+
+			if (f < 0)
+				run->inject = f;
+			else if (f == 1 && run->len > PAGE_SIZE)
+				run->len = (run->len / 2) & ~PAGE_MASK;
+			if (ms == 0) {
+				aio_uring_prep(u, run);
+			} else {
+				struct io_uring_sqe *sqe =
+				    io_uring_get_sqe(&u->ring);
+
+				run->delay.tv_sec = ms / 1000;
+				run->delay.tv_nsec = (long long)(ms % 1000) *
+				    1000000LL;
+				io_uring_prep_timeout(sqe, &run->delay, 0, 0);
+				io_uring_sqe_set_data64(sqe, (uintptr_t)run |
+				    AIO_TAG_DELAY);
+				u->inflight++;
+			}
+		}
+	}
+	while ((err = io_uring_submit(&u->ring)) < 0 &&
+	    (err == -EAGAIN || err == -EBUSY || err == -EINTR))
+		;
+	return err < 0 ? err : 0;
+}
+
+/* aio_reaper: reap completions: finish runs, complete requests. */
+static void *aio_reaper(void *arg)
+{
+	struct upager *pg = arg;
+	struct aio_uring *u = pg->aioring;
+	struct io_uring_cqe *cqe;
+	bool stop = false;
+
+	while (!stop) {
+		uint64_t data;
+		struct aio_run *run;
+		int res;
+
+		if (io_uring_wait_cqe(&u->ring, &cqe) != 0)
+			continue;
+		data = io_uring_cqe_get_data64(cqe);
+		res = cqe->res;
+		io_uring_cqe_seen(&u->ring, cqe);
+		pthread_mutex_lock(&pg->aiolock);
+		u->inflight--;
+		if (data == AIO_STOP) {
+			stop = true;
+		} else if (data & AIO_TAG_DELAY) {
+			/* the delay is over: now the read */
+			aio_uring_prep(u, (struct aio_run *)(uintptr_t)
+			    (data & ~AIO_TAG_DELAY));
+		}
+		(void)aio_uring_kick(pg);
+		pthread_mutex_unlock(&pg->aiolock);
+		if (data == AIO_STOP || (data & AIO_TAG_DELAY))
+			continue;
+		run = (struct aio_run *)(uintptr_t)data;
+		if (run->req->nruns == 0 ||
+		    aio_rundone(run, run->inject != 0 ? run->inject : res))
+			aio_done(run->req);
+	}
+	return NULL;
+}
+
+/* aio_uring_init: the ring and its reaper, or an error to fall back on. */
+static int aio_uring_init(struct upager *pg)
+{
+	struct aio_uring *u;
+	unsigned ms;
+	int err;
+
+	if ((err = sys_decide(SYS_URING, &ms)) < 0)
+		return err;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return -ENOMEM;
+	if ((err = io_uring_queue_init(AIO_URING_DEPTH, &u->ring, 0)) != 0) {
+		free(u);
+		return err;
+	}
+	pg->aioring = u;
+	if ((err = pg_thread(&u->reaper, aio_reaper, pg)) != 0) {
+		io_uring_queue_exit(&u->ring);
+		free(u);
+		pg->aioring = NULL;
+	}
+	return err;
+}
+
+/* aio_uring_fini: stop the reaper.  => no I/O in flight (no busy page) */
+static void aio_uring_fini(struct upager *pg)
+{
+	struct aio_uring *u = pg->aioring;
+	struct io_uring_sqe *sqe;
+
+	pthread_mutex_lock(&pg->aiolock);
+	sqe = io_uring_get_sqe(&u->ring);
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, AIO_STOP);
+	u->inflight++;
+	while (io_uring_submit(&u->ring) < 0)
+		;
+	pthread_mutex_unlock(&pg->aiolock);
+	pthread_join(u->reaper, NULL);
+	io_uring_queue_exit(&u->ring);
+	free(u);
+	pg->aioring = NULL;
+}
+
+/*
+ * aio_init: choose the engine: io_uring unless `threads` or it cannot be
+ * had, in which case the worker threads.  => at upager_create.
+ */
+void aio_init(struct upager *pg, bool threads)
+{
+	pg->aioengine = UPAGER_ENGINE_THREADS;
+	if (!threads && aio_uring_init(pg) == 0)
+		pg->aioengine = UPAGER_ENGINE_URING;
 }
 
 /*
  * aio_read: read pps[0..n) (consecutive pages, BUSY|FAKE, owned by the
  * caller) asynchronously; the engine owns them from now on.
- * => object locked.  Returns 0, or -ENOMEM / a thread error, in which case
- *    the pages are still the caller's.
+ * => object locked.  Returns 0, or -ENOMEM / an error of the engine, in
+ *    which case the pages are still the caller's.
  * => AIO_DEMAND: a fault waits for the first page: the request goes to
  *    the head of the queue, ahead of read-ahead, and its first page is not
  *    counted as read ahead.
@@ -120,7 +371,7 @@ int aio_read(struct uobj *o, struct vpage **pps, int n, int flags)
 	LOCK_ASSERT_HELD(&o->lock);
 	KASSERT(n > 0 && n <= GP_MAXRA);
 	/* in pieces, so that a reader gets the first pages of a window
-	 * before the whole of it is read, and workers read in parallel */
+	 * before the whole of it is read, and they are read in parallel */
 	for (i = 0; i < n; i += c) {
 		c = MIN(n - i, AIO_CHUNK);
 		if ((r = malloc(sizeof(*r) + (size_t)c * sizeof(r->pps[0]))) ==
@@ -136,7 +387,8 @@ int aio_read(struct uobj *o, struct vpage **pps, int n, int flags)
 		TAILQ_INSERT_TAIL(&batch, r, q);
 	}
 	pthread_mutex_lock(&pg->aiolock);
-	if (pg->aiostarted == 0 && (err = aio_start(pg)) != 0) {
+	if (pg->aioengine == UPAGER_ENGINE_THREADS && pg->aiostarted == 0 &&
+	    (err = aio_threads_start(pg)) != 0) {
 		pthread_mutex_unlock(&pg->aiolock);
 		goto fail;
 	}
@@ -148,7 +400,12 @@ int aio_read(struct uobj *o, struct vpage **pps, int n, int flags)
 	} else {
 		TAILQ_CONCAT(&pg->aioq, &batch, q);
 	}
-	pthread_cond_broadcast(&pg->aiocv);
+	/* a failed submission leaves the requests queued: the reaper's
+	 * next round, or the next request, submits them */
+	if (pg->aioengine == UPAGER_ENGINE_URING)
+		(void)aio_uring_kick(pg);
+	else
+		pthread_cond_broadcast(&pg->aiocv);
 	pthread_mutex_unlock(&pg->aiolock);
 	return 0;
 fail:
@@ -159,11 +416,13 @@ fail:
 	return err;
 }
 
-/* aio_fini: stop the workers once the queue is empty.  => no locks held */
+/* aio_fini: stop the engine once the queue is empty.  => no locks held */
 void aio_fini(struct upager *pg)
 {
 	int i;
 
+	if (pg->aioring != NULL)
+		aio_uring_fini(pg);
 	pthread_mutex_lock(&pg->aiolock);
 	pg->aiostop = true;
 	pthread_cond_broadcast(&pg->aiocv);

@@ -325,7 +325,7 @@ static void vm_ra(struct upager *pg, struct uview *v, uint64_t pgno,
 
 		win = 0;
 		*behind = MAX(alo, atop(v->off));
-		*ra = (int)MIN(alo + around - pgno - 1, (uint64_t)GP_MAXRA);
+		*ra = (int)(alo + around - pgno - 1);
 	}
 	__atomic_store_n(&v->ra_win, win, __ATOMIC_RELAXED);
 }
@@ -510,7 +510,7 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 			break;
 		ra = (int)MIN((uint64_t)ra, vhi - (pgno + 1));
 		if (behind < pgno) {
-			gp_readasync(o, behind, pgno);
+			gp_readasync(o, behind, pgno, false);
 			behind = pgno;
 		}
 		if ((err = gp_startread(o, pgno, ra)) == 0) {
@@ -968,7 +968,7 @@ static void vm_willneed(struct uobj *o, off_t foff, off_t len)
 {
 	pthread_mutex_lock(&o->lock);
 	gp_readasync(o, atop(foff), MIN(atop(round_page(foff + len)),
-	    atop(round_page(o->size))));
+	    atop(round_page(o->size))), false);
 	pthread_mutex_unlock(&o->lock);
 }
 

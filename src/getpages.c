@@ -29,43 +29,12 @@ static int gp_readahead(struct uobj *o, uint64_t pgno, int want,
 }
 
 /*
- * gp_ramark: a reader reached the first page of an asynchronous read-ahead
- * window: start the next window, `win` pages (the read-ahead limit if 0)
- * from the first page after p that is not resident, so the reading stays
- * ahead of the reader.
- * => object locked.  Never waits: no free frame, no read-ahead.
- */
-void gp_ramark(struct uobj *o, struct vpage *p, int win)
-{
-	struct vpage *rapps[GP_MAXRA];
-	uint64_t eofpg = atop(round_page(o->size)), k = p->pgno + 1;
-	int n;
-
-	LOCK_ASSERT_HELD(&o->lock);
-	p->flags &= ~PG_RAMARK;
-	win = (int)MIN((uint32_t)(win > 0 ? win : (int)o->pg->ra_max),
-	    o->pg->ra_max);
-	if (win < 2 * GP_SYNCRA)
-		return;
-	while (k < eofpg && k < p->pgno + (uint64_t)win && pg_lookup(o, k))
-		k++;
-	if (k >= eofpg || k >= p->pgno + (uint64_t)win)
-		return;
-	if ((n = gp_readahead(o, k, win, rapps)) == 0)
-		return;
-	rapps[0]->flags |= PG_RAMARK;
-	if (aio_read(o, rapps, n, 0) != 0) {
-		rapps[0]->flags &= ~PG_RAMARK;
-		pg_release(o, rapps, n);
-	}
-}
-
-/*
  * gp_readasync: start reading the pages of [lo, hi) that are not resident
- * in the I/O engine, a request a run.
+ * in the I/O engine, a request a run of at most GP_MAXRA pages; with
+ * `mark`, the first page read is marked PG_RAMARK (see gp_ramark).
  * => object locked.  Never waits: with no free frame, it reads less.
  */
-void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi)
+void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi, bool mark)
 {
 	struct vpage *run[GP_MAXRA];
 	uint64_t k = lo;
@@ -81,12 +50,42 @@ void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi)
 		    run);
 		if (n == 0)
 			break;
+		if (mark)
+			run[0]->flags |= PG_RAMARK;
 		if (aio_read(o, run, n, 0) != 0) {
+			run[0]->flags &= ~PG_RAMARK;
 			pg_release(o, run, n);
 			break;
 		}
+		mark = false;
 		k += (uint64_t)n;
 	}
+}
+
+/*
+ * gp_ramark: a reader reached the first page of an asynchronous read-ahead
+ * window: start the next window, `win` pages (the read-ahead limit if 0)
+ * from the first page after p's window that is not resident, so the
+ * reading stays a window ahead of the reader.
+ * => object locked.  Never waits: no free frame, no read-ahead.
+ */
+void gp_ramark(struct uobj *o, struct vpage *p, int win)
+{
+	uint64_t eofpg = atop(round_page(o->size)), k = p->pgno + 1, end;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	p->flags &= ~PG_RAMARK;
+	win = (int)MIN((uint32_t)(win > 0 ? win : (int)o->pg->ra_max),
+	    o->pg->ra_max);
+	if (win < 2 * GP_SYNCRA)
+		return;
+	/* the window p starts is resident (or being read) up to its end,
+	 * at most win pages on: the next one starts there */
+	end = MIN(p->pgno + 2 * (uint64_t)win, eofpg);
+	while (k < end && pg_lookup(o, k))
+		k++;
+	if (k < end)
+		gp_readasync(o, k, MIN(k + (uint64_t)win, eofpg), true);
 }
 
 /*
@@ -102,28 +101,24 @@ void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi)
  */
 int gp_startread(struct uobj *o, uint64_t pgno, int rapages)
 {
-	struct vpage *pps[1 + GP_MAXRA];
-	int n, first, err;
+	struct vpage *pps[1 + GP_SYNCRA];
+	uint64_t eofpg = atop(round_page(o->size));
+	int n, err;
 
 	LOCK_ASSERT_HELD(&o->lock);
 	KASSERT(pg_lookup(o, pgno) == NULL);
-	rapages = MIN(rapages, GP_MAXRA);
 	if ((err = obj_window(o, ptoa(pgno + 1))) != 0)
 		return err;
-	if ((n = gp_readahead(o, pgno, 1 + rapages, pps)) == 0)
+	if ((n = gp_readahead(o, pgno, 1 + MIN(rapages, GP_SYNCRA), pps)) == 0)
 		return -EAGAIN;
 	ST_ADD(o->pg, misses, 1);
-	first = MIN(n, 1 + GP_SYNCRA);
-	if ((err = aio_read(o, pps, first, AIO_DEMAND)) != 0) {
+	if ((err = aio_read(o, pps, n, AIO_DEMAND)) != 0) {
 		pg_release(o, pps, n);
 		return err;
 	}
-	if (first < n) {
-		pps[first]->flags |= PG_RAMARK;
-		if (aio_read(o, &pps[first], n - first, 0) != 0)
-			/* the window's start is coming: that is enough */
-			pg_release(o, &pps[first], n - first);
-	}
+	if (rapages > n - 1)
+		gp_readasync(o, pgno + (uint64_t)n, MIN(pgno + 1 +
+		    (uint64_t)rapages, eofpg), true);
 	return 0;
 }
 

@@ -134,7 +134,10 @@ int store_rundone(struct uobj *o, const struct store_run *r, int fd,
 		return (int)res;
 	done = (size_t)res;
 	if (done > 0 && done < r->len) {
-		res = sys_pread_full(o->fd, o->win + r->off + done,
+		/* O_DIRECT goes on from a block boundary only */
+		if (done & PAGE_MASK)
+			fd = o->fd;
+		res = sys_pread_full(fd, o->win + r->off + done,
 		    r->len - done, r->off + (off_t)done);
 		if (res < 0)
 			return (int)res;

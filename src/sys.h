@@ -30,6 +30,7 @@ enum sys_kind {
 	SYS_MADVISE,    /* zapping user views (MADV_DONTNEED) */
 	SYS_UFFD,       /* userfaultfd and its ioctls */
 	SYS_PAGEMAP,    /* PAGEMAP_SCAN: which view pages were written */
+	SYS_URING,      /* io_uring set-up (its reads count as SYS_PREAD) */
 	SYS_NKIND
 };
 

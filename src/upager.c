@@ -34,9 +34,11 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
     upager_t **out)
 {
 	struct upager *pg;
+	const char *engine;
 	int err, h;
 
-	if (cfg == NULL || out == NULL || (cfg->flags & ~UPAGER_NODIRECT) ||
+	if (cfg == NULL || out == NULL ||
+	    (cfg->flags & ~(UPAGER_NODIRECT | UPAGER_THREADIO)) ||
 	    (cfg->cluster & PAGE_MASK) || (cfg->readahead & PAGE_MASK) ||
 	    sysconf(_SC_PAGESIZE) != (long)PAGE_SIZE)
 		return -EINVAL;
@@ -57,7 +59,7 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
 	pg->cluster_pages = (uint32_t)MIN(pg->cfg.cluster / PAGE_SIZE,
 	    pg->budget_pages / 4);
 	pg->ra_max = (uint32_t)MIN(MIN(pg->cfg.readahead / PAGE_SIZE,
-	    pg->budget_pages / 4), GP_MAXRA);
+	    pg->budget_pages / 4), GP_MAXWIN);
 	/* one step of pread/pwrite holds at most a quarter of the frames,
 	 * so that a few threads at once always find room */
 	pg->ubc_pages = (int)MIN((uint64_t)UBC_MAXPAGES, pg->budget_pages / 4);
@@ -84,6 +86,10 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
 	pg->st.page_size = PAGE_SIZE;
 	pthread_mutex_init(&pg->sylock, NULL);
 	pthread_cond_init(&pg->sycv, NULL);
+	engine = getenv("UPAGER_IOENGINE");
+	aio_init(pg, (cfg->flags & UPAGER_THREADIO) ||
+	    (engine != NULL && strcmp(engine, "threads") == 0));
+	pg->st.io_engine = (uint64_t)pg->aioengine;
 	pg->magic = UPAGER_MAGIC;
 	if ((err = sy_start(pg)) != 0) {
 		(void)upager_destroy(pg);

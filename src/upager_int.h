@@ -30,7 +30,7 @@
  *
  *	upager.vlock  ->  uobj.iolock  ->  upager.olock  ->  uobj.lock
  *	    ->  upager.pqlock;           uobj.lock  ->  wait-queue mutex,
- *	    upager.vmplock, upager.aiolock (each a leaf)
+ *	    upager.vmplock, upager.aiolock -> uobj.bmlock (leaves)
  *
  * iolock (rwlock) orders pwrite/truncate (exclusive) against pread (shared)
  * on one file.  vlock (rwlock) guards the list of views: a fault is served
@@ -202,6 +202,7 @@ struct aio_req;
 struct vm_pend;
 TAILQ_HEAD(aioreqlist, aio_req);
 #define GP_MAXRA 1024              /* read-ahead pages per getpages, at most */
+#define GP_MAXWIN 4096             /* a read-ahead window, at most: 16 MiB */
 
 #define PG_NWAITQ 64
 struct pgwaitq {
@@ -261,6 +262,8 @@ struct upager {
 	pthread_t aiothreads[AIO_NTHREADS];
 	int aiostarted;
 	bool aiostop;
+	int aioengine;             /* UPAGER_ENGINE_* */
+	struct aio_uring *aioring; /* the io_uring engine's, or NULL */
 
 	/* the syncer (pdaemon.c) */
 	pthread_mutex_t sylock;
@@ -322,7 +325,7 @@ void sy_stop(struct upager *pg);
 int gp_getpages(struct uobj *o, uint64_t pgno, int *npages,
     struct vpage **pps, int access, int flags, int rapages);
 void gp_ramark(struct uobj *o, struct vpage *p, int win);
-void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi);
+void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi, bool mark);
 int gp_startread(struct uobj *o, uint64_t pgno, int rapages);
 
 /* putpages.c */
@@ -367,6 +370,7 @@ void obj_release(struct upager *pg, struct uobj *o);
 
 /* aio.c */
 #define AIO_DEMAND 0x01  /* a fault waits for the first page: go first */
+void aio_init(struct upager *pg, bool threads);
 int aio_read(struct uobj *o, struct vpage **pps, int n, int flags);
 void aio_fini(struct upager *pg);
 

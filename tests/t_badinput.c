@@ -89,12 +89,15 @@ static void test_create(void)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.flags = 0x80;
 	REJECT(upager_create(&cfg, &pg), EINVAL);
-	cfg.flags = UPAGER_NODIRECT | 0x2u;
+	cfg.flags = UPAGER_NODIRECT | UPAGER_THREADIO | 0x4u;
 	REJECT(upager_create(&cfg, &pg), EINVAL);
 	cfg.flags = ~0u;
 	REJECT(upager_create(&cfg, &pg), EINVAL);
 	CHECK(pg == NULL);
 	cfg.flags = UPAGER_NODIRECT;
+	CHECK_EQ(upager_create(&cfg, &pg), 0);
+	CHECK_EQ(upager_destroy(pg), 0);
+	cfg.flags = UPAGER_NODIRECT | UPAGER_THREADIO;
 	CHECK_EQ(upager_create(&cfg, &pg), 0);
 	CHECK_EQ(upager_destroy(pg), 0);
 }

@@ -1,10 +1,58 @@
 /* t_smoke.c: one of each call, the first thing to break when the core does */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "debug.h"
+#include "sys.h"
 #include "upager.h"
+
+/*
+ * check_engine: the I/O engine is the one asked for: UPAGER_IOENGINE is
+ * set by each CTest variant (io_uring or threads), so that a variant
+ * cannot pass on the other engine; UPAGER_THREADIO gives the threads,
+ * and so does a kernel whose io_uring fails (injected ENOSYS, EPERM).
+ */
+static void check_engine(void)
+{
+	const char *want = getenv("UPAGER_IOENGINE");
+	struct upager_config cfg = { .budget = 1 << 20 };
+	struct upager_stats st;
+	bool threads = want != NULL && strcmp(want, "threads") == 0;
+	upager_t *pg;
+	int err;
+
+	CHECK_OK(upager_create(&cfg, &pg));
+	CHECK_OK(upager_stats(pg, &st));
+	if (threads)
+		CHECK_EQ(st.io_engine, UPAGER_ENGINE_THREADS);
+	else if (want != NULL && strcmp(want, "io_uring") == 0)
+		CHECK_EQ(st.io_engine, UPAGER_ENGINE_URING);
+	else
+		CHECK(st.io_engine == UPAGER_ENGINE_URING ||
+		    st.io_engine == UPAGER_ENGINE_THREADS);
+	CHECK_OK(upager_destroy(pg));
+
+	cfg.flags = UPAGER_THREADIO;
+	CHECK_OK(upager_create(&cfg, &pg));
+	CHECK_OK(upager_stats(pg, &st));
+	CHECK_EQ(st.io_engine, UPAGER_ENGINE_THREADS);
+	CHECK_OK(upager_destroy(pg));
+
+	cfg.flags = 0;
+	for (err = 0; err < 2; err++) {
+		sys_fault_set(SYS_URING, &(struct sys_fault){
+		    .err = err == 0 ? ENOSYS : EPERM });
+		CHECK_OK(upager_create(&cfg, &pg));
+		/* (not even tried when the variant asks for threads) */
+		CHECK_EQ(sys_fault_hits(SYS_URING), threads ? 0 : 1);
+		sys_fault_clear(SYS_NKIND);
+		CHECK_OK(upager_stats(pg, &st));
+		CHECK_EQ(st.io_engine, UPAGER_ENGINE_THREADS);
+		CHECK_OK(upager_destroy(pg));
+	}
+}
 
 int main(void)
 {
@@ -58,6 +106,7 @@ int main(void)
 	CHECK_OK(upager_destroy(pg));
 	unlink(path);
 	rmdir(test_dir());
+	check_engine();
 	printf("t_smoke: ok\n");
 	return 0;
 }
