@@ -75,6 +75,7 @@ static void aio_done(struct aio_req *r)
 		store_rdfinish(o, ptoa(r->pps[0]->pgno), (size_t)ptoa(r->n),
 		    r->limit);
 	pthread_mutex_lock(&o->lock);
+	obj_unmapwin(o, ptoa(r->pps[0]->pgno), ptoa(r->n));
 	if (err != 0)
 		ST_ADD(o->pg, read_errors, 1);
 	for (i = 0; i < r->n; i++) {

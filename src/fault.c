@@ -765,6 +765,7 @@ UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
 	pthread_rwlock_wrlock(&pg->vlock);
 	pthread_mutex_lock(&o->lock);
 	TAILQ_INSERT_TAIL(&o->views, v, objq);
+	obj_unmapwin(o, 0, -1);
 	if (wprot) {
 		__atomic_add_fetch(&o->nwviews, 1, __ATOMIC_RELAXED);
 		o->everwmapped = true;

@@ -257,6 +257,7 @@ retry:
 	pthread_mutex_unlock(&o->lock);
 	err = gp_fill(o, all, n + nra, fill, limit, holes);
 	pthread_mutex_lock(&o->lock);
+	obj_unmapwin(o, ptoa(pgno), ptoa(n + nra));
 	if (err != 0) {
 		/* FAKE pages are freed as they are unbusied: nothing bad stays */
 		ST_ADD(pg, read_errors, 1);

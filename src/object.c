@@ -118,13 +118,41 @@ void obj_zerotail(struct uobj *o, off_t size)
 		return;
 	if (pg_lookup(o, atop(size)) != NULL) {
 		memset(o->win + size, 0, tail);
+		obj_unmapwin(o, trunc_page(size), PAGE_SIZE);
 		return;
 	}
 	/* not resident, but its frame may be, if punching it failed, and a
 	 * view may still map it: a punch of part of a page zeroes that part
 	 * and allocates nothing; if even that fails, zero it by hand */
-	if (sys_punch(o->memfd, size, (off_t)tail) != 0 && size < o->memsize)
+	if (sys_punch(o->memfd, size, (off_t)tail) != 0 && size < o->memsize) {
 		memset(o->win + size, 0, tail);
+		obj_unmapwin(o, trunc_page(size), PAGE_SIZE);
+	}
+}
+
+/*
+ * obj_unmapwin: drop the pager map's page table entries for [off, off +
+ * len) while views map the object: a frame mapped there and in a view
+ * counts twice in the process's RSS (RssShmem), which should show the
+ * budget the pager keeps.  The frames stay in the memfd; an access through
+ * the pager map faults them back in.  len < 0: every pager map the object
+ * ever had, whole (a view is being added).
+ * => object locked.
+ */
+void obj_unmapwin(struct uobj *o, off_t off, off_t len)
+{
+	struct uwin *w;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	if (TAILQ_EMPTY(&o->views) || len == 0 || o->win == NULL)
+		return;
+	if (len > 0) {
+		(void)sys_madvise(o->win + off, (size_t)len, MADV_DONTNEED);
+		return;
+	}
+	(void)sys_madvise(o->win, o->winlen, MADV_DONTNEED);
+	for (w = o->oldwin; w != NULL; w = w->next)
+		(void)sys_madvise(w->base, w->len, MADV_DONTNEED);
 }
 
 /* obj_seterror: keep a write-back error to report once.  => object locked */

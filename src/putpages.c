@@ -75,6 +75,7 @@ static int pp_write(struct uobj *o, struct vpage **pps, int n, bool bufio)
 	pthread_mutex_unlock(&o->lock);
 	err = store_write(o, off, (size_t)(end - off), bufio);
 	pthread_mutex_lock(&o->lock);
+	obj_unmapwin(o, off, round_page(end) - off);
 	return err;
 }
 

@@ -134,6 +134,7 @@ ssize_t ubc_read(struct upager_file *f, void *buf, size_t len, off_t off)
 		pthread_mutex_unlock(&o->lock);
 		memcpy((char *)buf + done, base + cur, chunk);
 		pthread_mutex_lock(&o->lock);
+		obj_unmapwin(o, ptoa(pgno), ptoa(n));
 		for (i = 0; i < n; i++) {
 			if (wired)
 				pg_unwire(o, pps[i]);
@@ -193,6 +194,7 @@ ssize_t ubc_write(struct upager_file *f, const void *buf, size_t len,
 		pthread_mutex_unlock(&o->lock);
 		memcpy(base + cur, (const char *)buf + done, (size_t)(cend - cur));
 		pthread_mutex_lock(&o->lock);
+		obj_unmapwin(o, ptoa(pgno), ptoa(n));
 		if (cend > o->size) {
 			/* pages new to the file: no view wrote them */
 			vm_protect_new(o, atop(round_page(o->size)),

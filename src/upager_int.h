@@ -364,6 +364,7 @@ int obj_sync(struct uobj *o, off_t off, off_t len, int flags);
 int obj_writeback(struct uobj *o);
 void obj_dirtied(struct uobj *o);
 void obj_seterror(struct uobj *o, int err);
+void obj_unmapwin(struct uobj *o, off_t off, off_t len);
 int obj_closeall(struct upager *pg);
 void obj_reference(struct upager *pg, struct uobj *o);
 void obj_release(struct upager *pg, struct uobj *o);
