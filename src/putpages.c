@@ -75,7 +75,6 @@ static int pp_write(struct uobj *o, struct vpage **pps, int n, bool bufio)
 	pthread_mutex_unlock(&o->lock);
 	err = store_write(o, off, (size_t)(end - off), bufio);
 	pthread_mutex_lock(&o->lock);
-	obj_unmapwin(o, off, round_page(end) - off);
 	return err;
 }
 
@@ -174,6 +173,7 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 	struct vpage *run[PP_MAXRUN], *p;
 	uint64_t key = start;
 	int err = 0, e, nfreed, nrun = 0;
+	bool wrote = false;
 
 	LOCK_ASSERT_HELD(&o->lock);
 	KASSERT(flags & (PGO_CLEANIT | PGO_FREE | PGO_DEACTIVATE));
@@ -224,6 +224,7 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 		}
 		if ((flags & PGO_CLEANIT) && dirty) {
 			pg_busy(p);
+			wrote = true;
 			e = pp_put(o, p, flags & PGO_BUFIO, &nfreed);
 			if (e != 0 && err == 0)
 				err = e;
@@ -239,5 +240,9 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 	}
 	if (nrun > 0)
 		(void)pp_freerun(o, run, nrun, force);
+	/* the writes mapped what they wrote into the pager map (once for
+	 * the whole flush: most of the range maps nothing) */
+	if (wrote)
+		obj_unmapwin(o, 0, o->memsize);
 	return err;
 }
