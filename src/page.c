@@ -13,7 +13,8 @@
  *   free --pg_alloc--> BUSY|FAKE|CLEAN, on the active queue, in the index
  *   BUSY|FAKE --getpages I/O done--> BUSY (valid)     [gp_getpages]
  *   BUSY|FAKE --I/O error--> free                     [pg_release]
- *   BUSY --pg_unbusy--> idle (WANTED sleepers woken)  [pg_unbusy]
+ *   BUSY --pg_unbusy--> idle (WANTED sleepers and parked faults woken)
+ *                                                    [pg_unbusy]
  *   idle --ubc write / fault--> BUSY, then idle without CLEAN (dirty)
  *   dirty --putpages--> BUSY|CLEAN during the write, then idle and clean,
  *                        or dirty again if the write failed  [pp_put]

@@ -52,6 +52,17 @@ static void sample(upager_t *pg, const char *what, size_t at)
 		    CLUSTER);
 }
 
+/* pick: the page the i-th step reads: i, or one at random (xorshift). */
+static size_t pick(uint64_t *x, size_t i, bool random)
+{
+	if (!random)
+		return i;
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return (size_t)(*x % (FILESIZE / PG));
+}
+
 static void scan_view(upager_t *pg, upager_file_t *f,
     const unsigned char *exp, bool random)
 {
@@ -62,14 +73,8 @@ static void scan_view(upager_t *pg, upager_file_t *f,
 	CHECK_OK(upager_map(f, 0, FILESIZE, PROT_READ, MAP_SHARED,
 	    (void **)&v));
 	for (i = 0; i < npages; i++) {
-		size_t pgno = i;
+		size_t pgno = pick(&x, i, random);
 
-		if (random) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			pgno = (size_t)(x % npages);
-		}
 		CHECK_MEM(v + pgno * PG, exp + pgno * PG, PG);
 		if (i % SAMPLE == 0)
 			sample(pg, random ? "random view" : "view scan", pgno);
@@ -85,14 +90,8 @@ static void scan_pread(upager_t *pg, upager_file_t *f,
 	uint64_t x = 2463534242ull;
 
 	for (i = 0; i < npages; i++) {
-		size_t pgno = i;
+		size_t pgno = pick(&x, i, random);
 
-		if (random) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			pgno = (size_t)(x % npages);
-		}
 		UREAD(f, buf, PG, (off_t)(pgno * PG));
 		CHECK_MEM(buf, exp + pgno * PG, PG);
 		if (i % SAMPLE == 0)

@@ -98,38 +98,56 @@ static void start(struct toucher *t, const char *addr)
 	CHECK_EQ(pthread_create(&t->t, NULL, touch_main, t), 0);
 }
 
-/* a view of the file, random advice: a fault reads its page alone */
-static char *view(upager_file_t *f, size_t len)
-{
-	void *a;
+/* A pager, the file open in it, and a view of the whole file with
+ * random advice: a fault reads its page alone. */
+struct fixture {
+	upager_t *pg;
+	upager_file_t *f;
+	char *v;
+	size_t len;
+};
 
-	CHECK_OK(upager_map(f, 0, len, PROT_READ, MAP_SHARED, &a));
-	CHECK_OK(upager_madvise(a, len, MADV_RANDOM));
-	return a;
+static struct fixture fx_open(const char *path)
+{
+	struct fixture x;
+
+	x.pg = mkpager_quiet(0);
+	x.f = uopen(x.pg, path, O_RDONLY);
+	x.len = NPAGES * PG;
+	CHECK_OK(upager_map(x.f, 0, x.len, PROT_READ, MAP_SHARED,
+	    (void **)&x.v));
+	CHECK_OK(upager_madvise(x.v, x.len, MADV_RANDOM));
+	return x;
+}
+
+/* fx_close: check the pager, then take it all down. */
+static void fx_close(struct fixture *x)
+{
+	sys_fault_clear(SYS_NKIND);
+	CHECK_OK(dbg_check_pager(x->pg));
+	CHECK_OK(upager_unmap(x->v, x->len));
+	CHECK_OK(upager_close(x->f));
+	CHECK_OK(upager_destroy(x->pg));
 }
 
 /* Every read fails: SIGBUS, a read error counted; then it reads fine. */
 static void test_read_error(const char *path, const unsigned char *exp)
 {
-	upager_t *pg = mkpager_quiet(0);
-	upager_file_t *f = uopen(pg, path, O_RDONLY);
-	size_t len = NPAGES * PG;
+	struct fixture x = fx_open(path);
 	unsigned char c;
-	char *v = view(f, len);
+	char *v = x.v;
 
 	arm(SYS_PREAD, EIO, 0, 0);
 	CHECK_EQ(t_probe(v, &c), SIGBUS);
 	CHECK_EQ(t_probe(v + 77 * PG + 5, &c), SIGBUS);
 	CHECK(sys_fault_hits(SYS_PREAD) >= 2);
-	CHECK(stats(pg).read_errors >= 2);
+	CHECK(stats(x.pg).read_errors >= 2);
 	sys_fault_clear(SYS_NKIND);
-	CHECK_OK(dbg_check_pager(pg));
+	CHECK_OK(dbg_check_pager(x.pg));
 	CHECK_EQ(t_probe(v + 77 * PG + 5, &c), 0);
 	CHECK_EQ(c, exp[77 * PG + 5]);
-	CHECK_MEM(v, exp, len);
-	CHECK_OK(upager_unmap(v, len));
-	CHECK_OK(upager_close(f));
-	CHECK_OK(upager_destroy(pg));
+	CHECK_MEM(v, exp, x.len);
+	fx_close(&x);
 }
 
 /*
@@ -139,10 +157,8 @@ static void test_read_error(const char *path, const unsigned char *exp)
  */
 static void test_error_waiter(const char *path, const unsigned char *exp)
 {
-	upager_t *pg = mkpager_quiet(0);
-	upager_file_t *f = uopen(pg, path, O_RDONLY);
-	size_t len = NPAGES * PG;
-	char *v = view(f, len);
+	struct fixture x = fx_open(path);
+	char *v = x.v;
 	struct toucher a, b;
 
 	arm(SYS_PREAD, EIO, 1, 1000);
@@ -153,14 +169,10 @@ static void test_error_waiter(const char *path, const unsigned char *exp)
 	CHECK_EQ(pthread_join(a.t, NULL), 0);
 	CHECK_EQ(pthread_join(b.t, NULL), 0);
 	CHECK_EQ(sys_fault_hits(SYS_PREAD), 1);
-	sys_fault_clear(SYS_NKIND);
 	CHECK_EQ(a.sig, SIGBUS);
 	CHECK_EQ(b.sig, 0);
 	CHECK_EQ(b.byte, exp[9 * PG + 2]);
-	CHECK_OK(dbg_check_pager(pg));
-	CHECK_OK(upager_unmap(v, len));
-	CHECK_OK(upager_close(f));
-	CHECK_OK(upager_destroy(pg));
+	fx_close(&x);
 }
 
 /*
@@ -171,15 +183,13 @@ static void test_error_waiter(const char *path, const unsigned char *exp)
  */
 static void test_no_blocking(const char *path, const unsigned char *exp)
 {
-	upager_t *pg = mkpager_quiet(0);
-	upager_file_t *f = uopen(pg, path, O_RDONLY);
-	size_t len = NPAGES * PG;
+	struct fixture x = fx_open(path);
 	struct toucher cold[3], same[6];
 	unsigned char buf[PG], c;
-	char *v = view(f, len);
+	char *v = x.v;
 	int i;
 
-	UREAD(f, buf, PG, (off_t)(200 * PG));
+	UREAD(x.f, buf, PG, (off_t)(200 * PG));
 	arm(SYS_PREAD, 0, 0, 1500);
 	/* one at a time, so that each fault thread can take one of them */
 	for (i = 0; i < 3; i++) {
@@ -205,28 +215,19 @@ static void test_no_blocking(const char *path, const unsigned char *exp)
 		    (size_t)i]);
 	}
 	sys_fault_clear(SYS_NKIND);
-	CHECK_MEM(v, exp, len);
-	CHECK_OK(dbg_check_pager(pg));
-	CHECK_OK(upager_unmap(v, len));
-	CHECK_OK(upager_close(f));
-	CHECK_OK(upager_destroy(pg));
+	CHECK_MEM(v, exp, x.len);
+	fx_close(&x);
 }
 
 int main(void)
 {
 	upager_t *pg = mkpager_quiet(0);
-	struct sigaction sa;
 	unsigned char *exp;
 	const char *path;
 
 	set_page_size(pg);
 	CHECK_OK(upager_destroy(pg));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = t_handler;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	CHECK(sigaction(SIGBUS, &sa, NULL) == 0);
-	CHECK(sigaction(SIGSEGV, &sa, NULL) == 0);
+	sig_install(t_handler);
 
 	exp = xmalloc(NPAGES * PG);
 	fill(exp, NPAGES * PG, 0, 7);

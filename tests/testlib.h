@@ -566,16 +566,22 @@ static inline void probe_handler(int sig, siginfo_t *si, void *uc)
 	siglongjmp(probe_jb, 1);
 }
 
-static inline void probe_install(void)
+/* sig_install: catch SIGBUS and SIGSEGV with handler h. */
+static inline void sig_install(void (*h)(int, siginfo_t *, void *))
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = probe_handler;
+	sa.sa_sigaction = h;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	CHECK(sigaction(SIGBUS, &sa, NULL) == 0);
 	CHECK(sigaction(SIGSEGV, &sa, NULL) == 0);
+}
+
+static inline void probe_install(void)
+{
+	sig_install(probe_handler);
 }
 
 /* probe: read (or write val to) *p; the signal it raised, or 0. */
