@@ -11,7 +11,7 @@
  * The life of a page (flags in vpage.flags, queue in vpage.pqflags):
  *
  *   free --pg_alloc--> BUSY|FAKE|CLEAN, on the active queue, in the index
- *   BUSY|FAKE --getpages I/O done--> BUSY (valid)     [gp_getpages]
+ *   BUSY|FAKE --read done--> BUSY (valid)   [gp_getpages; aio_done unbusies]
  *   BUSY|FAKE --I/O error--> free                     [pg_release]
  *   BUSY --pg_unbusy--> idle (WANTED sleepers and parked faults woken)
  *                                                    [pg_unbusy]
