@@ -767,7 +767,11 @@ UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
 	TAILQ_INSERT_TAIL(&o->views, v, objq);
 	obj_unmapwin(o, 0, -1);
 	if (wprot) {
-		__atomic_add_fetch(&o->nwviews, 1, __ATOMIC_RELAXED);
+		/* the syncer looks at what views wrote a delay after the
+		 * first writeable view came, not at once */
+		if (__atomic_add_fetch(&o->nwviews, 1, __ATOMIC_RELAXED) == 1)
+			__atomic_store_n(&o->synced_at, now_ms(),
+			    __ATOMIC_RELAXED);
 		o->everwmapped = true;
 		vm_protect(pg, a, a + len);
 	}

@@ -130,6 +130,8 @@ void obj_zerotail(struct uobj *o, off_t size)
 	}
 }
 
+#define OBJ_FAULTAROUND (64 << 10)  /* the kernel's fault_around_bytes */
+
 /*
  * obj_unmapwin: drop the pager map's page table entries for [off, off +
  * len) while views map the object: a frame mapped there and in a view
@@ -138,16 +140,23 @@ void obj_zerotail(struct uobj *o, off_t size)
  * the pager map faults them back in.  len < 0: every pager map the object
  * ever had, whole (a view is being added).
  * => object locked.
+ * => a read fault maps the resident pages around it too (the kernel's
+ *    fault-around, 64 KiB by default): the range is widened to that.
  */
 void obj_unmapwin(struct uobj *o, off_t off, off_t len)
 {
+	const off_t around = (off_t)OBJ_FAULTAROUND - 1;
 	struct uwin *w;
+	off_t end;
 
 	LOCK_ASSERT_HELD(&o->lock);
 	if (TAILQ_EMPTY(&o->views) || len == 0 || o->win == NULL)
 		return;
 	if (len > 0) {
-		(void)sys_madvise(o->win + off, (size_t)len, MADV_DONTNEED);
+		end = MIN((off + len + around) & ~around, (off_t)o->winlen);
+		off &= ~around;
+		(void)sys_madvise(o->win + off, (size_t)(end - off),
+		    MADV_DONTNEED);
 		return;
 	}
 	(void)sys_madvise(o->win, o->winlen, MADV_DONTNEED);

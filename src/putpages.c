@@ -140,6 +140,8 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed)
 	obj_seterror(o, err);
 	if (err != 0)
 		obj_dirtied(o);
+	/* the write mapped the cluster into the pager map */
+	obj_unmapwin(o, ptoa(pps[0]->pgno), ptoa(n));
 	*nfreed = 0;
 	for (i = 0; i < n; i++) {
 		struct vpage *q = pps[i];
@@ -173,7 +175,6 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 	struct vpage *run[PP_MAXRUN], *p;
 	uint64_t key = start;
 	int err = 0, e, nfreed, nrun = 0;
-	bool wrote = false;
 
 	LOCK_ASSERT_HELD(&o->lock);
 	KASSERT(flags & (PGO_CLEANIT | PGO_FREE | PGO_DEACTIVATE));
@@ -224,7 +225,6 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 		}
 		if ((flags & PGO_CLEANIT) && dirty) {
 			pg_busy(p);
-			wrote = true;
 			e = pp_put(o, p, flags & PGO_BUFIO, &nfreed);
 			if (e != 0 && err == 0)
 				err = e;
@@ -240,9 +240,5 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 	}
 	if (nrun > 0)
 		(void)pp_freerun(o, run, nrun, force);
-	/* the writes mapped what they wrote into the pager map (once for
-	 * the whole flush: most of the range maps nothing) */
-	if (wrote)
-		obj_unmapwin(o, 0, o->memsize);
 	return err;
 }

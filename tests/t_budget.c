@@ -3,7 +3,11 @@
  * random, through views and through upager_pread: the resident frame
  * count and the process's shared memory (RssShmem: every frame mapped,
  * counted once per mapping) never exceed the budget plus one cluster,
- * sampled all along; every byte read is checked.
+ * sampled all along; every byte read is checked.  Then random writes
+ * through a view on a file 4 times the budget, every page of it written
+ * at least once, so that every frame is dirty at some point: the run
+ * completes (laundering frees frames for the faults), stays within the
+ * budget, and the file equals the model, through the view and on disk.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -52,15 +56,16 @@ static void sample(upager_t *pg, const char *what, size_t at)
 		    CLUSTER);
 }
 
-/* pick: the page the i-th step reads: i, or one at random (xorshift). */
-static size_t pick(uint64_t *x, size_t i, bool random)
+/* pick: the page the i-th step reads: i, or one of npages at random
+ * (xorshift). */
+static size_t pick(uint64_t *x, size_t i, size_t npages, bool random)
 {
 	if (!random)
 		return i;
 	*x ^= *x << 13;
 	*x ^= *x >> 7;
 	*x ^= *x << 17;
-	return (size_t)(*x % (FILESIZE / PG));
+	return (size_t)(*x % npages);
 }
 
 static void scan_view(upager_t *pg, upager_file_t *f,
@@ -73,7 +78,7 @@ static void scan_view(upager_t *pg, upager_file_t *f,
 	CHECK_OK(upager_map(f, 0, FILESIZE, PROT_READ, MAP_SHARED,
 	    (void **)&v));
 	for (i = 0; i < npages; i++) {
-		size_t pgno = pick(&x, i, random);
+		size_t pgno = pick(&x, i, npages, random);
 
 		CHECK_MEM(v + pgno * PG, exp + pgno * PG, PG);
 		if (i % SAMPLE == 0)
@@ -90,7 +95,7 @@ static void scan_pread(upager_t *pg, upager_file_t *f,
 	uint64_t x = 2463534242ull;
 
 	for (i = 0; i < npages; i++) {
-		size_t pgno = pick(&x, i, random);
+		size_t pgno = pick(&x, i, npages, random);
 
 		UREAD(f, buf, PG, (off_t)(pgno * PG));
 		CHECK_MEM(buf, exp + pgno * PG, PG);
@@ -98,6 +103,81 @@ static void scan_pread(upager_t *pg, upager_file_t *f,
 			sample(pg, random ? "random pread" : "pread scan",
 			    pgno);
 	}
+}
+
+/* disk_expect: the file on disk equals exp[0, len). */
+static void disk_expect(const char *path, const unsigned char *exp,
+    size_t len)
+{
+	unsigned char *buf = xmalloc(len);
+	int fd = open(path, O_RDONLY);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(pread(fd, buf, len, 0), (ssize_t)len);
+	close(fd);
+	CHECK_MEM(buf, exp, len);
+	free(buf);
+}
+
+/*
+ * write_view: every page of a file 4x the budget written through a view
+ * in a random order, then as many random writes again (a few bytes to a
+ * few pages long); the model follows.  Check the view against the model
+ * while the pages come and go, then the disk after msync and close.
+ */
+static void write_view(upager_t *pg)
+{
+	const size_t size = 4 * (size_t)BUDGET, npages = size / PG;
+	unsigned char *model = xmalloc(size), *v;
+	size_t *order = xmalloc(npages * sizeof(*order)), i, k;
+	const char *path = tpath("wr");
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	upager_file_t *f;
+
+	fill(model, size, 0, 9);
+	disk_write(path, model, size, 0, 0);
+	f = uopen(pg, path, O_RDWR);
+	CHECK_OK(upager_map(f, 0, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    (void **)&v));
+	for (i = 0; i < npages; i++)
+		order[i] = i;
+	for (i = npages - 1; i > 0; i--) {   /* Fisher-Yates */
+		size_t j = pick(&x, 0, i + 1, true), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (i = 0; i < 2 * npages; i++) {
+		size_t off, len;
+
+		if (i < npages) {
+			off = order[i] * PG + (size_t)(x % 97);
+			len = 1 + (size_t)(x % 300);
+		} else {
+			off = pick(&x, 0, 2 * npages, true) * PG / 2;
+			len = 1 + (size_t)(x % (3 * PG));
+		}
+		(void)pick(&x, 0, 1, true);
+		len = len < size - off ? len : size - off;
+		for (k = 0; k < len; k++)
+			model[off + k] = (unsigned char)(x >> (k % 56));
+		memcpy(v + off, model + off, len);
+		if (i % SAMPLE == 0) {
+			sample(pg, "random writes", off);
+			/* and read back a page that was likely evicted */
+			k = pick(&x, 0, npages, true);
+			CHECK_MEM(v + k * PG, model + k * PG, PG);
+		}
+	}
+	CHECK_MEM(v, model, size);
+	CHECK(stats(pg).laundered > 0);
+	CHECK_OK(upager_msync(v, size, MS_SYNC));
+	disk_expect(path, model, size);
+	CHECK_OK(upager_unmap(v, size));
+	CHECK_OK(upager_close(f));
+	disk_expect(path, model, size);
+	free(order);
+	free(model);
 }
 
 int main(void)
@@ -122,6 +202,8 @@ int main(void)
 	}
 	CHECK_OK(dbg_check_pager(pg));
 	CHECK_OK(upager_close(f));
+	write_view(pg);
+	CHECK_OK(dbg_check_pager(pg));
 	CHECK_OK(upager_destroy(pg));
 	printf("t_budget: ok (peak %lu frames of %u, RssShmem %lu KiB)\n",
 	    (unsigned long)max_frames, (unsigned)(BUDGET / PG),
