@@ -9,6 +9,7 @@
 
 #include "debug.h"
 #include "sys.h"
+#include "policy.h"
 #include "upager_int.h"
 
 /*
@@ -702,8 +703,7 @@ int obj_closeall(struct upager *pg)
 
 int dbg_check_pager(upager_t *pg)
 {
-	uint64_t pages = 0, n;
-	struct vpage *p;
+	uint64_t pages = 0, n, act, inact;
 	struct uobj *o;
 	int err = 0, h;
 
@@ -723,11 +723,8 @@ int dbg_check_pager(upager_t *pg)
 		    (unsigned long)pg->nresident);
 		err = -EUCLEAN;
 	}
-	n = 0;
-	TAILQ_FOREACH(p, &pg->active, pageq)
-		n++;
-	TAILQ_FOREACH(p, &pg->inactive, pageq)
-		n++;
+	pg->policy->count(pg, &act, &inact);
+	n = act + inact;
 	if (n != pg->nresident || n != pg->nactive + pg->ninactive ||
 	    pg->nresident > pg->budget_pages) {
 		fprintf(stderr, "upager check: %lu queued, %lu+%lu counted, "

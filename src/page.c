@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sys.h"
+#include "policy.h"
 #include "upager_int.h"
 
 /*
@@ -106,7 +107,7 @@ struct vpage *pg_alloc(struct uobj *o, uint64_t pgno, int *err)
 #ifdef UPAGER_DEBUG
 	p->owner = pthread_self();
 #endif
-	pd_enqueue(pg, p);
+	pg->policy->insert(pg, p);
 	pg->nresident++;
 	/* upager_stats reads every counter atomically */
 	if (pg->nresident > pg->st.peak_resident)
@@ -154,7 +155,7 @@ void pg_freerun(struct uobj *o, struct vpage **pps, int n)
 	for (i = 0; i < n; i++) {
 		struct vpage *p = pps[i];
 
-		pd_dequeue(pg, p);
+		pg->policy->remove(pg, p);
 		p->obj = NULL;
 		p->flags = 0;
 		p->version++;

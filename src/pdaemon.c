@@ -3,84 +3,21 @@
 #include <sched.h>
 #include <time.h>
 
+#include "policy.h"
 #include "upager_int.h"
 
 /*
- * Pages live on two queues, as in UVM: active (in use) and inactive
- * (candidates).  The policy is CLOCK, second chance: a use sets
- * vpage.referenced without any lock; the scan moves a referenced page back
- * to the active tail and clears the bit, and an unreferenced one onward
- * (active -> inactive -> freed).  A clean inactive page is freed on the
- * spot; a dirty one is laundered in a cluster first (putpages).
+ * The page daemon frees frames when the budget is used up: it takes
+ * candidates in the order the replacement policy gives (policy.h; CLOCK
+ * by default, clock.c), gives a page in use back to the policy, frees a
+ * clean candidate on the spot, with the run of cold pages after it, and
+ * launders a dirty one in a cluster first (putpages).
  *
  * Reclaim runs in the thread that needs frames, with no locks held
  * (pd_wait_free); a page-daemon thread is the next step.  All of this
  * file's queue work is under pqlock.  The syncer thread (the end of this
  * file) writes back pages dirty for longer than syncer_delay_ms.
  */
-
-/* pd_enqueue: a new page goes to the active tail.  => pqlock held. */
-void pd_enqueue(struct upager *pg, struct vpage *p)
-{
-	LOCK_ASSERT_HELD(&pg->pqlock);
-	KASSERT((p->pqflags & (PQ_ACTIVE | PQ_INACTIVE)) == 0);
-	TAILQ_INSERT_TAIL(&pg->active, p, pageq);
-	p->pqflags |= PQ_ACTIVE;
-	pg->nactive++;
-}
-
-/* pd_dequeue: take a page off its queue.  => pqlock held. */
-void pd_dequeue(struct upager *pg, struct vpage *p)
-{
-	LOCK_ASSERT_HELD(&pg->pqlock);
-	if (p->pqflags & PQ_ACTIVE) {
-		TAILQ_REMOVE(&pg->active, p, pageq);
-		pg->nactive--;
-	} else if (p->pqflags & PQ_INACTIVE) {
-		TAILQ_REMOVE(&pg->inactive, p, pageq);
-		pg->ninactive--;
-	}
-	p->pqflags &= ~(PQ_ACTIVE | PQ_INACTIVE);
-}
-
-/* pd_deactivate: move a page to the inactive tail.  => pqlock held. */
-void pd_deactivate(struct upager *pg, struct vpage *p)
-{
-	pd_dequeue(pg, p);
-	__atomic_store_n(&p->referenced, 0, __ATOMIC_RELAXED);
-	TAILQ_INSERT_TAIL(&pg->inactive, p, pageq);
-	p->pqflags |= PQ_INACTIVE;
-	pg->ninactive++;
-}
-
-static void pd_activate(struct upager *pg, struct vpage *p)
-{
-	pd_dequeue(pg, p);
-	TAILQ_INSERT_TAIL(&pg->active, p, pageq);
-	p->pqflags |= PQ_ACTIVE;
-	pg->nactive++;
-}
-
-/*
- * pd_balance: move the clock hand over the active queue until the inactive
- * queue holds at least `target` pages or every active page was looked at
- * twice.
- * => pqlock held.
- */
-static void pd_balance(struct upager *pg, uint64_t target)
-{
-	/* twice round: a referenced page gets its second chance first */
-	uint64_t n = 2 * pg->nactive + 1;
-	struct vpage *p;
-
-	while (pg->ninactive < target && n-- > 0 &&
-	    (p = TAILQ_FIRST(&pg->active)) != NULL) {
-		if (__atomic_exchange_n(&p->referenced, 0, __ATOMIC_RELAXED))
-			pd_activate(pg, p);
-		else
-			pd_deactivate(pg, p);
-	}
-}
 
 #define PD_MAXRUN 64
 
@@ -102,7 +39,7 @@ static int pd_coldrun(struct uobj *o, struct vpage *p, struct vpage **run,
 			break;
 		p = pg_lookup(o, p->pgno + 1);
 	} while (p != NULL && (p->flags & (PG_CLEAN | PG_BUSY)) == PG_CLEAN &&
-	    p->wire == 0 && (p->pqflags & PQ_INACTIVE) &&
+	    p->wire == 0 && o->pg->policy->iscold(o->pg, p) &&
 	    !__atomic_load_n(&p->referenced, __ATOMIC_RELAXED));
 	return n;
 }
@@ -116,29 +53,29 @@ static int pd_coldrun(struct uobj *o, struct vpage *p, struct vpage **run,
 static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
     uint64_t *skipped)
 {
-	uint64_t freed = 0, budget = 2 * (pg->nactive + pg->ninactive) + 1;
+	uint64_t freed = 0, budget = 2 * pg->nresident + 1;
+	const struct pd_policy *pol = pg->policy;
 	struct vpage *p;
 	struct uobj *o;
 
 	while (freed < target && budget-- > 0) {
-		pd_balance(pg, target - freed);
-		if ((p = TAILQ_FIRST(&pg->inactive)) == NULL)
+		if ((p = pol->next(pg, target - freed)) == NULL)
 			break;
-		/* a page in use goes back to the active queue: left on the
-		 * inactive one, it would count towards the target there while
-		 * the clock never reached the pages that can go */
+		/* a page in use goes back to the policy: left a candidate,
+		 * it would count towards the target while the pages that
+		 * can go were never reached */
 		o = p->obj;
 		if (pthread_mutex_trylock(&o->lock) != 0) {
-			pd_activate(pg, p);
+			pol->keep(pg, p);
 			(*skipped)++;
 			continue;
 		}
 		if ((p->flags & PG_BUSY) || p->wire != 0) {
-			pd_activate(pg, p);
+			pol->keep(pg, p);
 			(*skipped)++;
 		} else if (__atomic_exchange_n(&p->referenced, 0,
 		    __ATOMIC_RELAXED)) {
-			pd_activate(pg, p);
+			pol->keep(pg, p);
 		} else if (p->flags & PG_CLEAN) {
 			struct vpage *run[PD_MAXRUN];
 			int n = pd_coldrun(o, p, run,

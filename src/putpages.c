@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "policy.h"
 #include "upager_int.h"
 
 #define PP_MAXCLUSTER 1024  /* pages: a 4 MiB write at most */
@@ -233,7 +234,7 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 				continue;
 		} else if (flags & PGO_DEACTIVATE) {
 			pthread_mutex_lock(&o->pg->pqlock);
-			pd_deactivate(o->pg, p);
+			o->pg->policy->cold(o->pg, p);
 			pthread_mutex_unlock(&o->pg->pqlock);
 		}
 		key++;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "policy.h"
 #include "upager_int.h"
 
 #define DEF_BUDGET ((size_t)256 << 20)
@@ -69,6 +70,7 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
 	}
 	pthread_mutex_init(&pg->olock, NULL);
 	pthread_mutex_init(&pg->pqlock, NULL);
+	pg->policy = &pd_clock;
 	pthread_cond_init(&pg->freecv, NULL);
 	for (h = 0; h < OBJ_NHASH; h++)
 		TAILQ_INIT(&pg->objhash[h]);

@@ -91,6 +91,7 @@
 
 struct upager;
 struct uobj;
+struct pd_policy;
 struct uview;
 TAILQ_HEAD(uviewlist, uview);
 
@@ -230,6 +231,7 @@ struct upager {
 	struct ufilelist files;    /* open handles, closed by destroy */
 
 	pthread_mutex_t pqlock;
+	const struct pd_policy *policy;  /* the replacement policy (policy.h) */
 	pthread_cond_t freecv;     /* frames were freed (pqlock) */
 	struct pglist active;
 	struct pglist inactive;
@@ -312,9 +314,6 @@ void pg_release(struct uobj *o, struct vpage **pps, int npages);
 int obj_check(struct uobj *o);
 
 /* pdaemon.c */
-void pd_enqueue(struct upager *pg, struct vpage *p);
-void pd_dequeue(struct upager *pg, struct vpage *p);
-void pd_deactivate(struct upager *pg, struct vpage *p);
 int pd_wait_free(struct upager *pg, uint64_t want);
 bool pd_have_free(struct upager *pg, uint64_t want);
 uint64_t now_ms(void);
