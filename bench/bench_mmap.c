@@ -24,15 +24,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define BENCH_NAME "bench_mmap"
 #include "benchlib.h"
 
-#define PAGE 4096               /* every touch is in one 4 KiB page */
-#define LINE 64                 /* scans read one word per 64 bytes */
 #define DIRTY_STRIDE 16         /* dirty16: every 16th page is written */
 #define DIRTY_WORD 1            /* the word a dirty16 pass writes (byte 8) */
 #define MAXTHREADS 2
@@ -134,46 +130,6 @@ static void parse_args(int argc, char **argv, struct params *p)
 		fprintf(stderr, "bench_mmap: note: --budget (%" PRIu64 ") is "
 		    "below --size (%" PRIu64 "): upager's warm passes keep only"
 		    " what the budget holds\n", p->budget, p->size);
-}
-
-/*
- * The file's bytes are fill_pattern's: the word at byte offset off is
- * mix64(off / 8).  Scans and touches read only words at multiples of LINE
- * and fold each as (word ^ offset), so a page from the wrong offset shows;
- * dirty16 writes word DIRTY_WORD of a page, which no read covers, so the
- * checksums stay those of the file as written.
- */
-static inline uint64_t fold(uint64_t w, uint64_t off)
-{
-	return w ^ off;
-}
-
-/* page_sum: the checksum of one page, reading one word per LINE bytes. */
-static inline uint64_t page_sum(const volatile uint64_t *w, uint64_t off)
-{
-	uint64_t s = 0;
-
-	for (unsigned i = 0; i < PAGE / 8; i += LINE / 8)
-		s += fold(w[i], off + i * 8);
-	return s;
-}
-
-/* expected_word: what the file holds at byte offset off (off % 8 == 0). */
-static inline uint64_t expected_word(uint64_t off)
-{
-	return mix64(off / 8);
-}
-
-/* seq_scan: read every page of the view in order; seconds, sets *sum. */
-static double seq_scan(const char *base, uint64_t size, uint64_t *sum)
-{
-	uint64_t s = 0;
-	double t0 = now();
-
-	for (uint64_t off = 0; off < size; off += PAGE)
-		s += page_sum((const volatile uint64_t *)(base + off), off);
-	*sum = s;
-	return now() - t0;
 }
 
 /* thread_faults: minor plus major faults taken by the calling thread. */
@@ -285,34 +241,6 @@ static void dirty16(char *base, uint64_t size, unsigned run, enum side s)
 	for (uint64_t off = 0; off < size; off += DIRTY_STRIDE * PAGE)
 		((volatile uint64_t *)(base + off))[DIRTY_WORD] =
 		    dirty_value(run, s, off / PAGE);
-}
-
-/* page_sum_of: page_sum of a page in memory, for make_file. */
-static uint64_t page_sum_of(const void *page, uint64_t off)
-{
-	return page_sum(page, off);
-}
-
-/*
- * make_offsets: a fixed-seed sequence of n touch offsets: a page of the
- * file, and a LINE-aligned word in it, so every run and both sides touch
- * the same words.  *sum gets the checksum a pass over them must produce.
- */
-static uint64_t *make_offsets(uint64_t n, uint64_t pages, uint64_t seed,
-    uint64_t *sum)
-{
-	uint64_t *offs = malloc(n * sizeof(*offs)), s = 0;
-
-	if (offs == NULL)
-		die("out of memory");
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t r = mix64(seed ^ mix64(i));
-
-		offs[i] = r % pages * PAGE + (r >> 58) * LINE;
-		s += fold(expected_word(offs[i]), offs[i]);
-	}
-	*sum = s;
-	return offs;
 }
 
 /* The state of a whole benchmark. */
@@ -577,34 +505,6 @@ static void run_group(struct bench *b, int g, enum side s, unsigned run)
 
 #define NGROUP 4
 
-/*
- * read_ahead_kb: the kernel's read-ahead window of the file's device,
- * which sizes its mmap read-around; -1 if it cannot be found.
- */
-static long read_ahead_kb(int fd)
-{
-	const char *fmt[] = { "/sys/dev/block/%u:%u/queue/read_ahead_kb",
-	    "/sys/dev/block/%u:%u/../queue/read_ahead_kb" };
-	char path[128];
-	struct stat st;
-	long kb = -1;
-
-	if (fstat(fd, &st) < 0)
-		return -1;
-	for (int i = 0; i < 2 && kb < 0; i++) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), fmt[i], major(st.st_dev),
-		    minor(st.st_dev));
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		if (fscanf(f, "%ld", &kb) != 1)
-			kb = -1;
-		fclose(f);
-	}
-	return kb;
-}
-
 /* print_header: the command line and every parameter that shapes a run. */
 static void print_header(const struct bench *b, int argc, char **argv)
 {
@@ -737,14 +637,11 @@ int main(int argc, char **argv)
 	b.fd = open(file_path, O_RDWR);
 	if (b.fd < 0)
 		die("open %s: %s", file_path, strerror(errno));
-	b.offs = make_offsets(b.p.touches, b.p.size / PAGE, 1, &b.rnd_sum);
+	b.offs = touch_offsets(b.p.touches, b.p.size / PAGE, 1, &b.rnd_sum);
 	/* like for like: upager reads around a fault what the kernel does,
 	 * the device's read-ahead (upager takes 16 MiB at most) */
-	if (b.p.readahead == 0 && read_ahead_kb(b.fd) > 0) {
-		b.p.readahead = (uint64_t)read_ahead_kb(b.fd) << 10;
-		if (b.p.readahead > (16u << 20))
-			b.p.readahead = 16u << 20;
-	}
+	if (b.p.readahead == 0)
+		b.p.readahead = device_readahead(b.fd);
 	alloc_results(&b.res[0][0], NWORK * NSIDE, b.p.runs);
 	print_header(&b, argc, argv);
 

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "../tools/cli.h"
@@ -25,6 +27,9 @@
 #endif
 
 #define FILL_CHUNK (1u << 20)   /* the test file is written 1 MiB at a time */
+#define PAGE 4096               /* views: every touch is in one 4 KiB page */
+#define LINE 64                 /* view scans read one word per 64 bytes */
+#define MAX_READAHEAD (16u << 20)  /* upager's largest read-ahead window */
 
 /* The two sides of every comparison. */
 enum side { KERNEL, UPAGER, NSIDE };
@@ -185,6 +190,121 @@ static inline uint64_t make_file(const char *dir, uint64_t size, size_t unit,
 		die("syncing %s: %s", file_path, strerror(errno));
 	free(chunk);
 	return sum;
+}
+
+/*
+ * Views (bench_mmap, bench_budget).  The file's bytes are fill_pattern's:
+ * the word at byte offset off is mix64(off / 8).  Scans and touches read
+ * only words at multiples of LINE and fold each as (word ^ offset), so a
+ * page from the wrong offset shows; a benchmark that writes through a view
+ * writes a word no read covers (word 1 of a page), so the checksums stay
+ * those of the file as written.
+ */
+static inline uint64_t fold(uint64_t w, uint64_t off)
+{
+	return w ^ off;
+}
+
+/* page_sum: the checksum of one page, reading one word per LINE bytes. */
+static inline uint64_t page_sum(const volatile uint64_t *w, uint64_t off)
+{
+	uint64_t s = 0;
+
+	for (unsigned i = 0; i < PAGE / 8; i += LINE / 8)
+		s += fold(w[i], off + i * 8);
+	return s;
+}
+
+/* page_sum_of: page_sum of a page in memory, for make_file. */
+static inline uint64_t page_sum_of(const void *page, uint64_t off)
+{
+	return page_sum(page, off);
+}
+
+/* expected_word: what the file holds at byte offset off (off % 8 == 0). */
+static inline uint64_t expected_word(uint64_t off)
+{
+	return mix64(off / 8);
+}
+
+/* seq_scan: read every page of the view in order; seconds, sets *sum. */
+static inline double seq_scan(const char *base, uint64_t size, uint64_t *sum)
+{
+	uint64_t s = 0;
+	double t0 = now();
+
+	for (uint64_t off = 0; off < size; off += PAGE)
+		s += page_sum((const volatile uint64_t *)(base + off), off);
+	*sum = s;
+	return now() - t0;
+}
+
+/*
+ * touch_offsets: a fixed-seed sequence of n touch offsets: a page of the
+ * file, and a LINE-aligned word in it, so every run and every side touch
+ * the same words.  *sum gets the checksum a pass over them must produce.
+ */
+static inline uint64_t *touch_offsets(uint64_t n, uint64_t pages,
+    uint64_t seed, uint64_t *sum)
+{
+	uint64_t *offs = malloc(n * sizeof(*offs)), s = 0;
+
+	if (offs == NULL)
+		die("out of memory");
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t r = mix64(seed ^ mix64(i));
+
+		offs[i] = r % pages * PAGE + (r >> 58) * LINE;
+		s += fold(expected_word(offs[i]), offs[i]);
+	}
+	*sum = s;
+	return offs;
+}
+
+/*
+ * read_ahead_kb: the kernel's read-ahead window of the file's device,
+ * which sizes its mmap read-around; -1 if it cannot be found.
+ */
+static inline long read_ahead_kb(int fd)
+{
+	const char *fmt[] = { "/sys/dev/block/%u:%u/queue/read_ahead_kb",
+	    "/sys/dev/block/%u:%u/../queue/read_ahead_kb" };
+	char path[128];
+	struct stat st;
+	long kb = -1;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	for (int i = 0; i < 2 && kb < 0; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), fmt[i], major(st.st_dev),
+		    minor(st.st_dev));
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(f, "%ld", &kb) != 1)
+			kb = -1;
+		fclose(f);
+	}
+	return kb;
+}
+
+/*
+ * device_readahead: upager's read-ahead for a like-for-like run: what the
+ * kernel reads around a fault, the device's read_ahead_kb, MAX_READAHEAD
+ * at most and in whole pages; 0 (upager's default) if it is not known.
+ */
+static inline uint64_t device_readahead(int fd)
+{
+	long kb = read_ahead_kb(fd);
+	uint64_t ra;
+
+	if (kb <= 0)
+		return 0;
+	ra = (uint64_t)kb << 10;
+	if (ra > MAX_READAHEAD)
+		ra = MAX_READAHEAD;
+	return ra - ra % PAGE;
 }
 
 /*
