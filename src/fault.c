@@ -36,6 +36,7 @@
  */
 
 #define VM_MAPWIN 512  /* pages mapped by one fault, at most: 2 MiB */
+#define VM_LOTSAMISS 100  /* read around no more after this many misses */
 #define VM_SCANVEC 64
 
 /*
@@ -312,7 +313,13 @@ static void vm_ra(struct upager *pg, struct uview *v, uint64_t pgno,
 
 	*behind = pgno;
 	*ra = 0;
-	if (advice == MADV_RANDOM || around == 0)
+	/* reading around pays while what it reads gets used: after many
+	 * more faults that needed I/O than faults that found their page
+	 * (a random access pattern over a file larger than the cache), it
+	 * only wastes frames and disk time, as the kernel's mmap_miss says */
+	if (advice == MADV_RANDOM || around == 0 ||
+	    (pgno != next && advice != MADV_SEQUENTIAL &&
+	    __atomic_load_n(&v->mmap_miss, __ATOMIC_RELAXED) > VM_LOTSAMISS))
 		return;
 	if (advice == MADV_SEQUENTIAL || pgno == next) {
 		win = advice == MADV_SEQUENTIAL ? pg->ra_max :
@@ -358,6 +365,12 @@ static uint64_t vm_map_window(struct upager *pg, struct uview *v,
 		if (p->flags & PG_RAMARK)
 			gp_ramark(o, p, (int)__atomic_load_n(&v->ra_win,
 			    __ATOMIC_RELAXED));
+		/* mapped for use: what read-ahead brought is used now, as
+		 * far as anyone can tell (the view's accesses are not seen) */
+		if (p->flags & PG_RAHEAD) {
+			p->flags &= ~PG_RAHEAD;
+			ST_ADD(pg, ra_used, 1);
+		}
 		p->wire++;
 		w[nw++] = p;
 		if (nr > 0 && rstart[nr - 1] + (uint64_t)rlen[nr - 1] == k) {
@@ -489,8 +502,9 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 	pgno = atop(v->off + (off_t)(addr - (uintptr_t)v->addr));
 	vhi = atop(v->off) + atop(v->len);
 	behind = pgno;
-	if (!write)
-		vm_ra(pg, v, pgno, &behind, &ra);
+	/* a write fault reads what it does not overwrite, so it reads
+	 * around as a read does (the kernel's filemap_fault too) */
+	vm_ra(pg, v, pgno, &behind, &ra);
 	pthread_mutex_lock(&o->lock);
 	for (;;) {
 		eofpg = atop(round_page(o->size));
@@ -506,21 +520,28 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 			vm_wake(pg, addr);
 			goto unlock;
 		}
-		if (p != NULL)
+		if (p != NULL) {
+			/* read around by an earlier fault: that paid */
+			if ((p->flags & PG_RAHEAD) &&
+			    __atomic_load_n(&v->mmap_miss, __ATOMIC_RELAXED))
+				__atomic_sub_fetch(&v->mmap_miss, 1,
+				    __ATOMIC_RELAXED);
 			break;
+		}
 		ra = (int)MIN((uint64_t)ra, vhi - (pgno + 1));
 		if (behind < pgno) {
 			gp_readasync(o, behind, pgno, false);
 			behind = pgno;
 		}
 		if ((err = gp_startread(o, pgno, ra)) == 0) {
+			__atomic_add_fetch(&v->mmap_miss, 1, __ATOMIC_RELAXED);
 			vm_defer(o, pg_lookup(o, pgno), addr, tid, true);
 			goto unlock;
 		}
 		if (err != -EAGAIN)
 			goto sigbus;
 		pthread_mutex_unlock(&o->lock);
-		err = pd_wait_free(pg, 1);
+		err = pd_wait_free(pg, 1 + (uint64_t)ra);
 		pthread_mutex_lock(&o->lock);
 		if (err != 0)
 			goto sigbus;

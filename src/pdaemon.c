@@ -140,8 +140,9 @@ bool pd_have_free(struct upager *pg, uint64_t want)
  */
 int pd_wait_free(struct upager *pg, uint64_t want)
 {
-	/* free a little more than asked, so that reclaim runs in batches */
-	uint64_t slack = MAX(pg->budget_pages / 64, 1);
+	/* free more than asked, so that reclaim runs in batches and the
+	 * read-ahead that never waits for frames finds a window's worth */
+	uint64_t slack = MAX(pg->budget_pages / 64, pg->ra_max);
 	int err = 0, waits = 0;
 
 	want = MIN(want, pg->budget_pages / 2);

@@ -194,6 +194,8 @@ struct uview {
 	int advice;                /* MADV_NORMAL, _SEQUENTIAL or _RANDOM */
 	uint64_t ra_next;          /* page a sequential fault comes to (atomic) */
 	uint32_t ra_win;           /* read-ahead window, pages (atomic) */
+	uint32_t mmap_miss;        /* faults that needed I/O, less those that
+	                              did not (atomic; see vm_ra) */
 };
 
 #define VM_NTHREADS 2              /* fault threads */
