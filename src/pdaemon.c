@@ -88,12 +88,12 @@ static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
 			ST_ADD(pg, reclaimed, n);
 			pthread_mutex_lock(&pg->pqlock);
 		} else {
-			int nfreed = 0, err;
+			int nfreed = 0, nput, err;
 
 			pg_busy(p);
 			pthread_mutex_unlock(&pg->pqlock);
 			err = pp_put(o, p, PGO_CLEANIT | PGO_SYNCIO | PGO_FREE,
-			    &nfreed);
+			    &nfreed, &nput);
 			if (err != 0)
 				*werr = err;
 			freed += (uint64_t)nfreed;

@@ -98,10 +98,12 @@ static void pp_count_cluster(struct upager *pg, int n)
  *    after a hard one (EIO, ENOSPC, ...) no retry.  Pages whose write
  *    failed are dirty again and the error is kept on the object.
  * => PGO_FREE: free the pages written, unless wired or referenced since;
- *    *nfreed gets how many.
+ *    *nfreed gets how many.  *nput gets the cluster's size: its pages
+ *    are consecutive, p among them.
  * => returns 0 or the first error.
  */
-int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed)
+int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed,
+    int *nput)
 {
 	struct vpage *pps[PP_MAXCLUSTER];
 	int n, i, err, e;
@@ -141,9 +143,12 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed)
 	obj_seterror(o, err);
 	if (err != 0)
 		obj_dirtied(o);
-	/* the write mapped the cluster into the pager map */
-	obj_unmapwin(o, ptoa(pps[0]->pgno), ptoa(n));
+	/* the write mapped the cluster into the pager map: laundering
+	 * drops it now, pp_flush a few clusters at a time */
+	if (flags & PGO_FREE)
+		obj_unmapwin(o, ptoa(pps[0]->pgno), ptoa(n));
 	*nfreed = 0;
+	*nput = n;
 	for (i = 0; i < n; i++) {
 		struct vpage *q = pps[i];
 
@@ -175,7 +180,8 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 	bool force = (flags & (PGO_FREE | PGO_CLEANIT)) == PGO_FREE;
 	struct vpage *run[PP_MAXRUN], *p;
 	uint64_t key = start;
-	int err = 0, e, nfreed, nrun = 0;
+	uint64_t zlo = UINT64_MAX, zhi = 0, zn = 0;
+	int err = 0, e, nfreed, nrun = 0, n;
 
 	LOCK_ASSERT_HELD(&o->lock);
 	KASSERT(flags & (PGO_CLEANIT | PGO_FREE | PGO_DEACTIVATE));
@@ -226,7 +232,17 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 		}
 		if ((flags & PGO_CLEANIT) && dirty) {
 			pg_busy(p);
-			e = pp_put(o, p, flags & PGO_BUFIO, &nfreed);
+			e = pp_put(o, p, flags & PGO_BUFIO, &nfreed, &n);
+			/* the writes mapped what they wrote into the pager
+			 * map: drop that a cluster's worth at a time (p may
+			 * be gone: key is its page number) */
+			zlo = MIN(zlo, key - MIN(key, (uint64_t)n));
+			zhi = MAX(zhi, key + (uint64_t)n);
+			if ((zn += (uint64_t)n) >= o->pg->cluster_pages) {
+				obj_unmapwin(o, ptoa(zlo), ptoa(zhi - zlo));
+				zlo = UINT64_MAX;
+				zhi = zn = 0;
+			}
 			if (e != 0 && err == 0)
 				err = e;
 			/* look at p again: free or deactivate it now */
@@ -241,5 +257,7 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 	}
 	if (nrun > 0)
 		(void)pp_freerun(o, run, nrun, force);
+	if (zn > 0)
+		obj_unmapwin(o, ptoa(zlo), ptoa(zhi - zlo));
 	return err;
 }

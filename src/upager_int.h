@@ -331,7 +331,8 @@ int gp_startread(struct uobj *o, uint64_t pgno, int rapages);
 
 /* putpages.c */
 int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags);
-int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed);
+int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed,
+    int *nput);
 
 /* store.c */
 int store_open(struct uobj *o, int fd, bool canwrite, bool nodirect);

@@ -52,7 +52,7 @@ int main(void)
 	upager_file_t *f;
 	struct uobj *o;
 	struct vpage *p;
-	int nfreed;
+	int nfreed, nput;
 
 	snprintf(path, sizeof(path), "%s/putpages", test_dir());
 	CHECK_OK(upager_create(&cfg, &pg));
@@ -77,9 +77,10 @@ int main(void)
 	pthread_mutex_lock(&o->lock);
 	p = pg_lookup(o, 15);
 	pg_busy(p);
-	CHECK_OK(pp_put(o, p, 0, &nfreed));
+	CHECK_OK(pp_put(o, p, 0, &nfreed, &nput));
 	pthread_mutex_unlock(&o->lock);
 	b = stats(pg);
+	CHECK_EQ(nput, 11);
 	CHECK_EQ(b.pages_out - a.pages_out, 11);
 	CHECK_EQ(b.cluster_hist[3] - a.cluster_hist[3], 1);  /* 8..15 pages */
 	CHECK_EQ(count(o, 0, NP, PG_CLEAN, 0), NP);
