@@ -105,6 +105,35 @@ static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
 	return freed;
 }
 
+/*
+ * pd_persist_free: free the pages of persisting objects (closed and
+ * clean), oldest first, until `want` frames are free: a closed file's
+ * cache is worth less than that of a file in use, whatever the policy
+ * thinks of their pages.
+ * => no locks held.  Persisting objects have no dirty page, so this does
+ *    no I/O; it may wait for a read-ahead still in flight.
+ */
+static void pd_persist_free(struct upager *pg, uint64_t want)
+{
+	struct uobj *o;
+
+	pthread_mutex_lock(&pg->olock);
+	TAILQ_FOREACH(o, &pg->persist, persistq) {
+		if (pd_have_free(pg, want))
+			break;
+		pthread_mutex_lock(&o->lock);
+		if (o->npages > 0) {
+			uint64_t n = o->npages;
+
+			(void)pp_flush(o, 0, UINT64_MAX, PGO_ALLPAGES |
+			    PGO_CLEANIT | PGO_FREE | PGO_SYNCIO);
+			ST_ADD(pg, reclaimed, n - o->npages);
+		}
+		pthread_mutex_unlock(&o->lock);
+	}
+	pthread_mutex_unlock(&pg->olock);
+}
+
 /* pd_deadline: ms milliseconds from now, for pthread_cond_timedwait. */
 static struct timespec pd_deadline(uint64_t ms)
 {
@@ -146,6 +175,7 @@ int pd_wait_free(struct upager *pg, uint64_t want)
 	int err = 0, waits = 0;
 
 	want = MIN(want, pg->budget_pages / 2);
+	pd_persist_free(pg, want + slack);
 	pthread_mutex_lock(&pg->pqlock);
 	while (pg->budget_pages - pg->nresident < want) {
 		uint64_t skipped = 0, got;

@@ -441,6 +441,54 @@ static void test_many_objects(void)
 	ncases++;
 }
 
+/*
+ * Persisting objects give up their frames first: B is read and kept
+ * open, then A is read and closed (it persists), then C is read with the
+ * budget full.  CLOCK alone would take B's pages, the oldest; A's go
+ * instead, and B reads again without a miss.
+ */
+static void test_persist_first(void)
+{
+	const size_t budget = 512 * PG, nb = 128 * PG, na = 256 * PG;
+	unsigned char *buf = xmalloc(na), *exp = xmalloc(na);
+	upager_t *pg = mkpager_cfg(budget, 0, 16 * PG, 0, QUIET_SYNCER);
+	upager_file_t *a, *b, *c;
+	struct upager_stats s0, s1;
+
+	fill(exp, na, 0, 21);
+	disk_write(tpath("pa"), exp, na, 0, 0);
+	disk_write(tpath("pb"), exp, nb, 0, 0);
+	disk_write(tpath("pc"), exp, na, 0, 0);
+	b = uopen(pg, tpath("pb"), O_RDONLY);
+	UREAD(b, buf, nb, 0);
+	a = uopen(pg, tpath("pa"), O_RDONLY);
+	UREAD(a, buf, na, 0);
+	CHECK_EQ(upager_close(a), 0);
+	CHECK_EQ(stats(pg).resident, (nb + na) / PG);
+	c = uopen(pg, tpath("pc"), O_RDONLY);
+	UREAD(c, buf, na, 0);		/* 128 frames free: 128 must go */
+	CHECK_MEM(buf, exp, na);
+	s0 = stats(pg);
+	CHECK(s0.resident <= s0.budget_pages);
+	UREAD(b, buf, nb, 0);
+	CHECK_MEM(buf, exp, nb);
+	s1 = stats(pg);
+	CHECK_EQ(s1.misses - s0.misses, 0);
+	CHECK_EQ(s1.pages_in - s0.pages_in, 0);
+	/* and A lost its pages: reading it again reads the disk */
+	a = uopen(pg, tpath("pa"), O_RDONLY);
+	UREAD(a, buf, PG, 0);
+	CHECK(stats(pg).pages_in > s1.pages_in);
+	CHECK_EQ(dbg_check_pager(pg), 0);
+	CHECK_EQ(upager_close(a), 0);
+	CHECK_EQ(upager_close(b), 0);
+	CHECK_EQ(upager_close(c), 0);
+	CHECK_EQ(upager_destroy(pg), 0);
+	free(buf);
+	free(exp);
+	ncases++;
+}
+
 int main(void)
 {
 	upager_t *pg = mkpager_quiet(0);
@@ -456,6 +504,7 @@ int main(void)
 	test_counts();
 	test_sync_all_destroy();
 	test_many_objects();
+	test_persist_first();
 
 	rm_test_dir();
 	printf("t_objects: %d cases passed\n", ncases);
