@@ -1,7 +1,9 @@
 /* putpages.c: the write path: clusters, flush flags, retry and error keeping */
 #include <errno.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 
+#include "sys.h"
 #include "policy.h"
 #include "upager_int.h"
 
@@ -73,6 +75,15 @@ static int pp_write(struct uobj *o, struct vpage **pps, int n, bool bufio)
 	end = MIN(end, o->size);
 	if (end <= off)
 		return 0;
+	/* the write reads the frames through the pager map: were it to
+	 * fault them in there, the kernel would map the resident pages
+	 * around them too (fault-around), frames views map as well, and
+	 * the process would be seen using more than the budget; mapped
+	 * beforehand by write faults, which do not map around, exactly
+	 * the cluster is (pp_put drops it after) */
+	if (!TAILQ_EMPTY(&o->views))
+		(void)sys_madvise(o->win + off, (size_t)(round_page(end) - off),
+		    MADV_POPULATE_WRITE);
 	pthread_mutex_unlock(&o->lock);
 	err = store_write(o, off, (size_t)(end - off), bufio);
 	pthread_mutex_lock(&o->lock);
