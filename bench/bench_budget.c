@@ -128,21 +128,14 @@ static void usage(FILE *out)
 /* parse_args: fill *p from the command line, or exit with status 2. */
 static void parse_args(int argc, char **argv, struct params *p)
 {
-	const char *v;
-
 	common_defaults(&p->size, &p->budget, &p->runs, &p->dir);
 	p->touches = 20000;
 	for (int i = 1; i < argc; i++) {
 		if (common_option(argc, argv, &i, usage, &p->size, &p->budget,
 		    &p->runs, &p->dir))
 			continue;
-		if ((v = option_value(argc, argv, &i, "--touches"))) {
-			if (parse_size(v, &p->touches) < 0 ||
-			    p->touches > (1ull << 32))
-				bad_arg("bad --touches '%s'", v);
-		} else {
+		if (!touches_option(argc, argv, &i, &p->touches))
 			bad_arg("unknown argument '%s'", argv[i]);
-		}
 	}
 	if (sysconf(_SC_PAGESIZE) != PAGE)
 		die("this benchmark assumes %d-byte pages, not %ld", PAGE,

@@ -106,11 +106,7 @@ static void parse_args(int argc, char **argv, struct params *p)
 			if (parse_size(v, &p->readahead) < 0 ||
 			    p->readahead % 4096 != 0)
 				bad_arg("bad --readahead '%s'", v);
-		} else if ((v = option_value(argc, argv, &i, "--touches"))) {
-			if (parse_size(v, &p->touches) < 0 ||
-			    p->touches > (1ull << 32))
-				bad_arg("bad --touches '%s'", v);
-		} else {
+		} else if (!touches_option(argc, argv, &i, &p->touches)) {
 			bad_arg("unknown argument '%s'", argv[i]);
 		}
 	}

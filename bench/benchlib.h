@@ -119,6 +119,20 @@ static inline void common_defaults(uint64_t *size, uint64_t *budget,
 	*dir = default_dir();
 }
 
+/* touches_option: --touches N at argv[*i] (the view benches): 1 if it
+ * was, else 0. */
+static inline int touches_option(int argc, char **argv, int *i,
+    uint64_t *touches)
+{
+	const char *v = option_value(argc, argv, i, "--touches");
+
+	if (v == NULL)
+		return 0;
+	if (parse_size(v, touches) < 0 || *touches > (1ull << 32))
+		bad_arg("bad --touches '%s'", v);
+	return 1;
+}
+
 /*
  * common_option: the options every benchmark takes (--help, --size,
  * --budget, --runs, --dir) at argv[*i]: 1 if it was one of them, else 0.
