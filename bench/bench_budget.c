@@ -526,17 +526,7 @@ static void print_header(const struct bench *b, int argc, char **argv)
 	    "the same\n           size, already written (no allocation), then "
 	    "fdatasync\n", DISK_BLOCK >> 20, b->direct ? "O_DIRECT" :
 	    "buffered (O_DIRECT refused)");
-	if (ra >= 0)
-		printf("device     read_ahead_kb %ld (the kernel's mmap "
-		    "read-around window)\n", ra);
-	printf("readahead  upager %" PRIu64 " bytes%s\n", b->readahead,
-	    b->readahead == 0 ? " (its default)" :
-	    " (the device's, 16 MiB at most)");
-	printf("cold       fdatasync + POSIX_FADV_DONTNEED%s; upager also a "
-	    "fresh pager\n", geteuid() == 0 ? " + drop_caches as root"
-	    " (where allowed)" : "");
-	print_loadavg("start");
-	fflush(stdout);
+	print_view_env(ra, b->readahead, " (the device's, 16 MiB at most)");
 }
 
 /* print_cluster_hist: write clusters by size, the non-empty buckets. */

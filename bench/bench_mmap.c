@@ -524,16 +524,7 @@ static void print_header(const struct bench *b, int argc, char **argv)
 	printf("dirty16    8-byte write to every %dth page (%" PRIu64
 	    " pages), then msync(MS_SYNC)\n", DIRTY_STRIDE,
 	    (p->size / PAGE + DIRTY_STRIDE - 1) / DIRTY_STRIDE);
-	if (ra >= 0)
-		printf("device     read_ahead_kb %ld (the kernel's mmap "
-		    "read-around window)\n", ra);
-	printf("readahead  upager %" PRIu64 " bytes%s\n", p->readahead,
-	    p->readahead == 0 ? " (its default)" : "");
-	printf("cold       fdatasync + POSIX_FADV_DONTNEED%s; upager also a "
-	    "fresh pager\n", geteuid() == 0 ? " + drop_caches as root"
-	    " (where allowed)" : "");
-	print_loadavg("start");
-	fflush(stdout);
+	print_view_env(ra, p->readahead, "");
 }
 
 /* print_stats: what upager did in one cold sequential scan. */

@@ -410,6 +410,26 @@ static inline void print_loadavg(const char *when)
 }
 
 /*
+ * print_view_env: the last header lines of the view benches: the device's
+ * read-ahead, upager's (`why` says where it came from), how runs start
+ * cold, the load.
+ */
+static inline void print_view_env(long ra, uint64_t readahead,
+    const char *why)
+{
+	if (ra >= 0)
+		printf("device     read_ahead_kb %ld (the kernel's mmap "
+		    "read-around window)\n", ra);
+	printf("readahead  upager %" PRIu64 " bytes%s\n", readahead,
+	    readahead == 0 ? " (its default)" : why);
+	printf("cold       fdatasync + POSIX_FADV_DONTNEED%s; upager also a "
+	    "fresh pager\n", geteuid() == 0 ? " + drop_caches as root"
+	    " (where allowed)" : "");
+	print_loadavg("start");
+	fflush(stdout);
+}
+
+/*
  * print_command: the first lines of every header: the command line, the
  * machine, the test file and its size.
  */
