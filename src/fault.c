@@ -552,10 +552,8 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 	    write ? VM_PROT_WRITE : VM_PROT_READ, 0, ra);
 	if (err != 0)
 		goto sigbus;
-	for (i = 0; i < n; i++) {
-		pps[i]->flags &= ~PG_RAHEAD;
+	for (i = 0; i < n; i++)
 		pg_reference(pps[i]);
-	}
 	end = vm_map_window(pg, v, o, pgno, eofpg);
 	__atomic_store_n(&v->ra_next, end, __ATOMIC_RELAXED);
 	for (i = 0; i < n; i++)

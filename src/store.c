@@ -133,7 +133,9 @@ int store_rundone(struct uobj *o, const struct store_run *r, int fd,
 	if (res < 0)
 		return (int)res;
 	done = (size_t)res;
-	if (done > 0 && done < r->len) {
+	/* short before EOF (an io_uring read may be): read the rest; at
+	 * EOF a full read said so already */
+	if (done > 0 && done < r->data) {
 		/* O_DIRECT goes on from a block boundary only */
 		if (done & PAGE_MASK)
 			fd = o->fd;
@@ -193,6 +195,7 @@ int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
 		stop = MIN(round_page(cur + run), end);
 		runs[n].off = cur;
 		runs[n].len = (size_t)(stop - cur);
+		runs[n].data = (size_t)(MIN(stop, limit) - cur);
 		n++;
 		cur = stop;
 	}

@@ -341,6 +341,7 @@ void store_close(struct uobj *o);
 struct store_run {          /* a run of data to read into the frames */
 	off_t off;
 	size_t len;
+	size_t data;               /* of len, the bytes before the pager's EOF */
 };
 int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
     char *holes, struct store_run *runs);
