@@ -354,34 +354,33 @@ static void check_sum(enum side s, int w, uint64_t sum, uint64_t want)
 		    "%016" PRIx64, side_name[s], work_name[w], sum, want);
 }
 
+/* seq_pass: one timed whole-file scan through a fresh view, as work w;
+ * upager's stats are kept from its first cold scan. */
+static void seq_pass(struct bench *b, struct target *sd, enum side s,
+    unsigned run, enum workload w)
+{
+	char *a = side_map(b, sd, PROT_READ);
+	long f0 = thread_faults();
+	uint64_t sum;
+	double t = seq_scan(a, b->p.size, &sum);
+
+	record(b, w, s, run, (double)b->p.size / t / 1e9,
+	    thread_faults() - f0);
+	check_sum(s, w, sum, b->seq_sum);
+	if (w == SEQ_COLD && s == UPAGER && run == 0 &&
+	    upager_stats(sd->pg, &b->cold_stats) < 0)
+		die("upager_stats failed");
+	side_unmap(b, sd, a);
+}
+
 /* group_seq: seq-cold, then seq-warm through a fresh view. */
 static void group_seq(struct bench *b, enum side s, unsigned run)
 {
 	struct target sd;
-	uint64_t sum;
-	double t;
-	long f0;
-	char *a;
 
 	side_begin(b, &sd, s, O_RDONLY);
-	a = side_map(b, &sd, PROT_READ);
-	f0 = thread_faults();
-	t = seq_scan(a, b->p.size, &sum);
-	record(b, SEQ_COLD, s, run, (double)b->p.size / t / 1e9,
-	    thread_faults() - f0);
-	check_sum(s, SEQ_COLD, sum, b->seq_sum);
-	if (s == UPAGER && run == 0 &&
-	    upager_stats(sd.pg, &b->cold_stats) < 0)
-		die("upager_stats failed");
-	side_unmap(b, &sd, a);
-
-	a = side_map(b, &sd, PROT_READ);
-	f0 = thread_faults();
-	t = seq_scan(a, b->p.size, &sum);
-	record(b, SEQ_WARM, s, run, (double)b->p.size / t / 1e9,
-	    thread_faults() - f0);
-	check_sum(s, SEQ_WARM, sum, b->seq_sum);
-	side_unmap(b, &sd, a);
+	seq_pass(b, &sd, s, run, SEQ_COLD);
+	seq_pass(b, &sd, s, run, SEQ_WARM);
 	side_end(&sd);
 }
 
