@@ -67,7 +67,7 @@ typedef struct upager_file upager_file_t;
  * Configuration.  A zeroed field takes its default:
  *   budget          256 MiB  most bytes of file data resident at once
  *                            (rounded down to pages; at least 64 pages)
- *   cluster          64 KiB  largest write-back I/O (MAXPHYS)
+ *   cluster          1 MiB   largest write-back I/O (MAXPHYS)
  *   readahead         1 MiB  largest read-ahead window
  *   syncer_delay_ms  30000   age after which the syncer thread writes dirty
  *                            pages back (and looks for pages written
@@ -128,6 +128,9 @@ struct upager_stats {
 	uint64_t io_engine;      /* UPAGER_ENGINE_URING, or _THREADS where
 	                            io_uring is missing, disabled or not
 	                            wanted */
+	uint64_t pdaemon_passes; /* times the page daemon woke to reclaim */
+	uint64_t deactivated;    /* pages unmapped from views to sample use */
+	uint64_t reactivated;    /* of those, pages used again (a fault) */
 };
 
 /*

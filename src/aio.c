@@ -1,4 +1,4 @@
-/* aio.c: the I/O engine: asynchronous reads and their completion (aiodone) */
+/* aio.c: the I/O engine: asynchronous reads and writes, and their completion (aiodone) */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,26 +9,31 @@
 #include "upager_int.h"
 
 /*
- * Read-ahead must not make the reader wait, nor a fault its fault thread:
- * they queue requests here, and the engine reads them and completes them
- * in aio_done (uvm_aio_aiodone): the pages become valid and unbusied,
- * sleepers and parked faults wake; on a read error they are freed, so
- * nothing bad stays cached.  The pages of a request are BUSY from
- * submission to completion, owned by the engine; a busy page pins its
- * object (terminate waits for it), so a request keeps its object alive.
+ * Read-ahead must not make the reader wait, nor a fault its fault thread,
+ * nor laundering the page daemon: they queue requests here, and the
+ * engine reads or writes them and completes them in aio_done
+ * (uvm_aio_aiodone).  A read's pages become valid and unbusied, sleepers
+ * and parked faults wake; on a read error they are freed, so nothing bad
+ * stays cached.  A write's pages go to pp_iodone, as a synchronous
+ * pageout's do: freed, or dirty again if the write failed.  The pages of
+ * a request are BUSY from submission to completion, owned by the engine;
+ * a busy page pins its object (terminate waits for it), so a request
+ * keeps its object alive.
  *
  * Two engines behind aio_read, chosen at upager_create:
  *   io_uring  reads are submitted by whoever queues them, from the queue
  *             under aiolock, up to AIO_URING_DEPTH in flight; one
  *             completion thread reaps them and runs aio_done;
- *   threads   AIO_NTHREADS workers take requests off the queue and read
- *             them with pread, for kernels where io_uring is missing or
- *             disabled (ENOSYS, EPERM), or when asked (UPAGER_THREADIO).
- * Both plan a request the same way (store_plan: holes are zeroed, runs of
- * data listed) and finish each run with store_rundone, so they differ
- * only in how a run's read is made.  Injected faults (sys_decide) reach
- * io_uring reads too: an error completes the run without reading it, a
- * delay is a timeout submitted ahead of the read.
+ *   threads   AIO_NTHREADS workers take requests off the queue and make
+ *             them with pread/pwrite, for kernels where io_uring is
+ *             missing or disabled (ENOSYS, EPERM), or when asked
+ *             (UPAGER_THREADIO).
+ * Both plan a request the same way (store_plan for a read: holes are
+ * zeroed, runs of data listed; store_wplan for a write) and finish each
+ * run with store_rundone or store_wrundone, so they differ only in how a
+ * run's I/O is made.  Injected faults (sys_decide) reach io_uring I/O
+ * too: an error completes the run without making it, a delay is a
+ * timeout submitted ahead of it.
  */
 
 #define AIO_CHUNK 64           /* pages a request reads, at most: 256 KiB */
@@ -52,14 +57,17 @@ struct aio_run {
 struct aio_req {
 	TAILQ_ENTRY(aio_req) q;
 	struct uobj *obj;
-	off_t limit;               /* the file size at submission */
+	bool write;
+	int pflags;                /* a write: the pageout's PGO_* flags */
+	off_t limit;               /* a read: the file size at submission;
+	                              a write: the bytes to write */
 	int n;
 	int ndemand;               /* pages at the start a fault waits for */
 	int nruns, left;           /* runs, and runs not completed yet */
 	int err;                   /* the first error of a run */
 	char holes[AIO_CHUNK];
 	struct aio_run runs[AIO_MAXRUNS];
-	struct vpage *pps[];       /* consecutive pages, BUSY|FAKE */
+	struct vpage *pps[];       /* consecutive pages, BUSY (a read's FAKE) */
 };
 
 /*
@@ -71,6 +79,13 @@ static void aio_done(struct aio_req *r)
 	struct uobj *o = r->obj;
 	int i, err = r->err;
 
+	if (r->write) {
+		pthread_mutex_lock(&o->lock);
+		pp_aiodone(o, r->pps, r->n, err, r->pflags);
+		pthread_mutex_unlock(&o->lock);
+		free(r);
+		return;
+	}
 	if (err == 0)
 		store_rdfinish(o, ptoa(r->pps[0]->pgno), (size_t)ptoa(r->n),
 		    r->limit);
@@ -99,22 +114,37 @@ static void aio_done(struct aio_req *r)
 	free(r);
 }
 
-/* aio_plan: zero the request's holes, list its runs.  => no locks needed */
+/*
+ * aio_plan: list the request's runs (a read's holes zeroed: store_plan; a
+ * write's two descriptors: store_wplan).  => no locks needed.  A write
+ * that cannot be made has no runs and fails with r->err.
+ */
 static void aio_plan(struct aio_req *r)
 {
 	struct store_run runs[AIO_MAXRUNS];
-	int i;
+	int fds[AIO_MAXRUNS], i, n;
 
-	memset(r->holes, 0, (size_t)r->n);
-	r->nruns = store_plan(r->obj, ptoa(r->pps[0]->pgno),
-	    (size_t)ptoa(r->n), r->limit, r->holes, runs);
-	r->left = r->nruns;
 	r->err = 0;
-	for (i = 0; i < r->nruns; i++) {
+	if (r->write) {
+		n = store_wplan(r->obj, ptoa(r->pps[0]->pgno),
+		    (size_t)r->limit, false, runs, fds);
+		if (n < 0) {
+			r->err = n;
+			n = 0;
+		}
+	} else {
+		memset(r->holes, 0, (size_t)r->n);
+		n = store_plan(r->obj, ptoa(r->pps[0]->pgno),
+		    (size_t)ptoa(r->n), r->limit, r->holes, runs);
+		for (i = 0; i < n; i++)
+			fds[i] = store_rddev(r->obj);
+	}
+	r->nruns = r->left = n;
+	for (i = 0; i < n; i++) {
 		memset(&r->runs[i], 0, sizeof(r->runs[i]));
 		r->runs[i].req = r;
 		r->runs[i].r = runs[i];
-		r->runs[i].fd = store_rddev(r->obj);
+		r->runs[i].fd = fds[i];
 		r->runs[i].len = runs[i].len;
 	}
 }
@@ -124,7 +154,8 @@ static void aio_plan(struct aio_req *r)
 static bool aio_rundone(struct aio_run *u, ssize_t res)
 {
 	struct aio_req *r = u->req;
-	int err = store_rundone(r->obj, &u->r, u->fd, res);
+	int err = r->write ? store_wrundone(r->obj, &u->r, u->fd, res) :
+	    store_rundone(r->obj, &u->r, u->fd, res);
 
 	if (err != 0 && r->err == 0)
 		r->err = err;
@@ -151,9 +182,11 @@ static void *aio_worker(void *arg)
 		aio_plan(r);
 		for (i = 0; i < r->nruns && r->err == 0; i++) {
 			struct aio_run *u = &r->runs[i];
+			char *buf = r->obj->win + u->r.off;
 
-			(void)aio_rundone(u, sys_pread_full(u->fd,
-			    r->obj->win + u->r.off, u->r.len, u->r.off));
+			(void)aio_rundone(u, r->write ?
+			    sys_pwrite_full(u->fd, buf, u->r.len, u->r.off) :
+			    sys_pread_full(u->fd, buf, u->r.len, u->r.off));
 		}
 		aio_done(r);
 		pthread_mutex_lock(&pg->aiolock);
@@ -187,18 +220,22 @@ struct aio_uring {
 #define AIO_STOP 0ul               /* user_data of the reaper's last NOP */
 
 /*
- * aio_uring_prep: queue run u's read, or the NOP that completes it with
- * an injected error.  => aiolock held; the ring has room.
+ * aio_uring_prep: queue run u's read or write, or the NOP that completes
+ * it with an injected error.  => aiolock held; the ring has room.
  */
 static void aio_uring_prep(struct aio_uring *u, struct aio_run *run)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	char *buf = run->req->obj->win + run->r.off;
 
 	if (run->inject != 0)
 		io_uring_prep_nop(sqe);
+	else if (run->req->write)
+		io_uring_prep_write(sqe, run->fd, buf, (unsigned)run->len,
+		    (uint64_t)run->r.off);
 	else
-		io_uring_prep_read(sqe, run->fd, run->req->obj->win +
-		    run->r.off, (unsigned)run->len, (uint64_t)run->r.off);
+		io_uring_prep_read(sqe, run->fd, buf, (unsigned)run->len,
+		    (uint64_t)run->r.off);
 	io_uring_sqe_set_data64(sqe, (uintptr_t)run);
 	u->inflight++;
 }
@@ -218,8 +255,9 @@ static int aio_uring_kick(struct upager *pg)
 		TAILQ_REMOVE(&pg->aioq, r, q);
 		aio_plan(r);
 		if (r->nruns == 0) {
-			/* all holes: a NOP brings it to the reaper, as
-			 * aio_done may not run under the caller's locks */
+			/* all holes, or a write that cannot be made: a NOP
+			 * brings it to the reaper, as aio_done may not run
+			 * under the caller's locks */
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
 
 			io_uring_prep_nop(sqe);
@@ -231,7 +269,8 @@ static int aio_uring_kick(struct upager *pg)
 		for (i = 0; i < r->nruns; i++) {
 			struct aio_run *run = &r->runs[i];
 			unsigned ms;
-			int f = sys_decide(SYS_PREAD, &ms);
+			int f = sys_decide(r->write ? SYS_PWRITE : SYS_PREAD,
+			    &ms);
 
 			if (f < 0)
 				run->inject = f;
@@ -354,6 +393,56 @@ void aio_init(struct upager *pg, bool threads)
 }
 
 /*
+ * aio_queue: hand a batch of requests to the engine, at the head of its
+ * queue (a fault waits) or at the tail.  => aiolock not held.  Returns 0,
+ * or the error of starting the worker threads, in which case the batch
+ * is still the caller's.
+ */
+static int aio_queue(struct upager *pg, struct aioreqlist *batch, bool head)
+{
+	struct aio_req *r;
+	int err = 0;
+
+	pthread_mutex_lock(&pg->aiolock);
+	if (pg->aioengine == UPAGER_ENGINE_THREADS && pg->aiostarted == 0 &&
+	    (err = aio_threads_start(pg)) != 0)
+		goto out;
+	if (head) {
+		while ((r = TAILQ_LAST(batch, aioreqlist)) != NULL) {
+			TAILQ_REMOVE(batch, r, q);
+			TAILQ_INSERT_HEAD(&pg->aioq, r, q);
+		}
+	} else {
+		TAILQ_CONCAT(&pg->aioq, batch, q);
+	}
+	/* a failed submission leaves the requests queued: the reaper's
+	 * next round, or the next request, submits them */
+	if (pg->aioengine == UPAGER_ENGINE_URING)
+		(void)aio_uring_kick(pg);
+	else
+		pthread_cond_broadcast(&pg->aiocv);
+out:
+	pthread_mutex_unlock(&pg->aiolock);
+	return err;
+}
+
+/* aio_new: a request for pps[0..n).  => NULL when out of memory */
+static struct aio_req *aio_new(struct uobj *o, struct vpage **pps, int n)
+{
+	struct aio_req *r = malloc(sizeof(*r) + (size_t)n * sizeof(r->pps[0]));
+
+	if (r != NULL) {
+		r->obj = o;
+		r->write = false;
+		r->pflags = 0;
+		r->n = n;
+		r->ndemand = 0;
+		memcpy(r->pps, pps, (size_t)n * sizeof(pps[0]));
+	}
+	return r;
+}
+
+/*
  * aio_read: read pps[0..n) (consecutive pages, BUSY|FAKE, owned by the
  * caller) asynchronously; the engine owns them from now on.
  * => object locked.  Returns 0, or -ENOMEM / an error of the engine, in
@@ -364,7 +453,6 @@ void aio_init(struct upager *pg, bool threads)
  */
 int aio_read(struct uobj *o, struct vpage **pps, int n, int flags)
 {
-	struct upager *pg = o->pg;
 	struct aioreqlist batch = TAILQ_HEAD_INITIALIZER(batch);
 	struct aio_req *r;
 	int err = 0, i, c;
@@ -375,45 +463,49 @@ int aio_read(struct uobj *o, struct vpage **pps, int n, int flags)
 	 * before the whole of it is read, and they are read in parallel */
 	for (i = 0; i < n; i += c) {
 		c = MIN(n - i, AIO_CHUNK);
-		if ((r = malloc(sizeof(*r) + (size_t)c * sizeof(r->pps[0]))) ==
-		    NULL) {
+		if ((r = aio_new(o, &pps[i], c)) == NULL) {
 			err = -ENOMEM;
 			goto fail;
 		}
-		r->obj = o;
 		r->limit = o->size;
-		r->n = c;
 		r->ndemand = (flags & AIO_DEMAND) && i == 0 ? 1 : 0;
-		memcpy(r->pps, &pps[i], (size_t)c * sizeof(pps[0]));
 		TAILQ_INSERT_TAIL(&batch, r, q);
 	}
-	pthread_mutex_lock(&pg->aiolock);
-	if (pg->aioengine == UPAGER_ENGINE_THREADS && pg->aiostarted == 0 &&
-	    (err = aio_threads_start(pg)) != 0) {
-		pthread_mutex_unlock(&pg->aiolock);
-		goto fail;
-	}
-	if (flags & AIO_DEMAND) {
-		while ((r = TAILQ_LAST(&batch, aioreqlist)) != NULL) {
-			TAILQ_REMOVE(&batch, r, q);
-			TAILQ_INSERT_HEAD(&pg->aioq, r, q);
-		}
-	} else {
-		TAILQ_CONCAT(&pg->aioq, &batch, q);
-	}
-	/* a failed submission leaves the requests queued: the reaper's
-	 * next round, or the next request, submits them */
-	if (pg->aioengine == UPAGER_ENGINE_URING)
-		(void)aio_uring_kick(pg);
-	else
-		pthread_cond_broadcast(&pg->aiocv);
-	pthread_mutex_unlock(&pg->aiolock);
-	return 0;
+	if ((err = aio_queue(o->pg, &batch, (flags & AIO_DEMAND) != 0)) == 0)
+		return 0;
 fail:
 	while ((r = TAILQ_FIRST(&batch)) != NULL) {
 		TAILQ_REMOVE(&batch, r, q);
 		free(r);
 	}
+	return err;
+}
+
+/*
+ * aio_write: write pps[0..n) (consecutive pages, BUSY, owned by the
+ * caller), the first len bytes of them (cut at EOF), asynchronously; the
+ * engine owns the pages from now on and gives them to pp_aiodone with
+ * pflags when the write is done.
+ * => object locked.  Returns 0, or -ENOMEM / an error of the engine, in
+ *    which case the pages are still the caller's.
+ */
+int aio_write(struct uobj *o, struct vpage **pps, int n, size_t len,
+    int pflags)
+{
+	struct aioreqlist batch = TAILQ_HEAD_INITIALIZER(batch);
+	struct aio_req *r;
+	int err;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	KASSERT(n > 0 && len > 0 && len <= (size_t)ptoa(n));
+	if ((r = aio_new(o, pps, n)) == NULL)
+		return -ENOMEM;
+	r->write = true;
+	r->pflags = pflags;
+	r->limit = (off_t)len;
+	TAILQ_INSERT_TAIL(&batch, r, q);
+	if ((err = aio_queue(o->pg, &batch, false)) != 0)
+		free(r);
 	return err;
 }
 

@@ -23,6 +23,7 @@ static void ck_insert(struct upager *pg, struct vpage *p)
 
 static void ck_remove(struct upager *pg, struct vpage *p)
 {
+	p->pqflags &= ~PQ_FRESH;
 	LOCK_ASSERT_HELD(&pg->pqlock);
 	if (p->pqflags & PQ_ACTIVE) {
 		TAILQ_REMOVE(&pg->active, p, pageq);
@@ -45,14 +46,16 @@ static void ck_cold(struct upager *pg, struct vpage *p)
 	ck_remove(pg, p);
 	__atomic_store_n(&p->referenced, 0, __ATOMIC_RELAXED);
 	TAILQ_INSERT_TAIL(&pg->inactive, p, pageq);
-	p->pqflags |= PQ_INACTIVE;
+	p->pqflags |= PQ_INACTIVE | PQ_FRESH;
 	pg->ninactive++;
 }
 
 /*
  * ck_next: the inactive head, after moving the hand over the active queue
- * until the inactive one holds `want` pages or every active page was
- * looked at twice (a referenced page gets its second chance first).
+ * until the inactive one holds `want` pages, and a third of all (UVM's
+ * inactive target: a page's use has that long to show before the daemon
+ * reaches it), or every active page was looked at twice (a referenced
+ * page gets its second chance first).
  */
 static struct vpage *ck_next(struct upager *pg, uint64_t want)
 {
@@ -60,6 +63,7 @@ static struct vpage *ck_next(struct upager *pg, uint64_t want)
 	struct vpage *p;
 
 	LOCK_ASSERT_HELD(&pg->pqlock);
+	want = MAX(want, pg->nresident / 3);
 	while (pg->ninactive < want && n-- > 0 &&
 	    (p = TAILQ_FIRST(&pg->active)) != NULL) {
 		if (__atomic_exchange_n(&p->referenced, 0, __ATOMIC_RELAXED))
@@ -68,6 +72,22 @@ static struct vpage *ck_next(struct upager *pg, uint64_t want)
 			ck_cold(pg, p);
 	}
 	return TAILQ_FIRST(&pg->inactive);
+}
+
+/* ck_fresh: the newest deactivated pages are at the inactive tail */
+static struct vpage *ck_fresh(struct upager *pg)
+{
+	struct vpage *p;
+	int n = 0;
+
+	LOCK_ASSERT_HELD(&pg->pqlock);
+	TAILQ_FOREACH_REVERSE(p, &pg->inactive, pglist, pageq) {
+		if (p->pqflags & PQ_FRESH)
+			return p;
+		if (++n >= 64)
+			break;
+	}
+	return NULL;
 }
 
 static bool ck_iscold(struct upager *pg, struct vpage *p)
@@ -95,5 +115,6 @@ const struct pd_policy pd_clock = {
 	.cold = ck_cold,
 	.next = ck_next,
 	.iscold = ck_iscold,
+	.fresh = ck_fresh,
 	.count = ck_count,
 };

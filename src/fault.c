@@ -167,6 +167,38 @@ void vm_harvest(struct uobj *o, uint64_t lo, uint64_t hi)
 }
 
 /*
+ * vm_zap: drop the page table entries of pages [lo, lo + n) (n <= 64) in
+ * every shared writeable view, harvesting what was written (see
+ * vm_protect_none), and in shared read-only ones too if `ro`.  Returns
+ * the bitmap of written pages.  => object locked; the pages BUSY.
+ */
+static uint64_t vm_zap(struct uobj *o, uint64_t lo, int n, bool ro)
+{
+	uint64_t mask = 0;
+	struct uview *v;
+	char *s, *e;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	KASSERT(n > 0 && n <= 64);
+	if (o->nwviews == 0 && !ro)
+		return 0;
+	TAILQ_FOREACH(v, &o->views, objq) {
+		if (!v->shared || !vm_overlap(v, lo, lo + (uint64_t)n, &s, &e))
+			continue;
+		if (!(v->prot & PROT_WRITE)) {
+			if (ro)
+				(void)sys_madvise(s, (size_t)(e - s),
+				    MADV_DONTNEED);
+			continue;
+		}
+		vm_scan(o, v, s, e, &mask, lo);
+		(void)sys_madvise(s, (size_t)(e - s), MADV_DONTNEED);
+		vm_scan(o, v, s, e, &mask, lo);
+	}
+	return mask;
+}
+
+/*
  * vm_protect_none: remove pages [lo, lo + n) (n <= 64) from every view
  * (pmap_page_protect(VM_PROT_NONE)), learning which were written.
  * => object locked; the pages BUSY, owned by the caller, so no fault can
@@ -179,23 +211,19 @@ void vm_harvest(struct uobj *o, uint64_t lo, uint64_t hi)
  */
 uint64_t vm_protect_none(struct uobj *o, uint64_t lo, int n)
 {
-	uint64_t mask = 0;
-	struct uview *v;
-	char *s, *e;
+	return vm_zap(o, lo, n, false);
+}
 
-	LOCK_ASSERT_HELD(&o->lock);
-	KASSERT(n > 0 && n <= 64);
-	if (o->nwviews == 0)
-		return 0;
-	TAILQ_FOREACH(v, &o->views, objq) {
-		if (!v->shared || !(v->prot & PROT_WRITE) ||
-		    !vm_overlap(v, lo, lo + (uint64_t)n, &s, &e))
-			continue;
-		vm_scan(o, v, s, e, &mask, lo);
-		(void)sys_madvise(s, (size_t)(e - s), MADV_DONTNEED);
-		vm_scan(o, v, s, e, &mask, lo);
-	}
-	return mask;
+/*
+ * vm_deactivate: drop pages [lo, lo + n) (n <= 64) from every shared
+ * view, keeping their frames, so that the next access to one is a minor
+ * fault that says it is in use (the reference bit this pager has: see
+ * pd_scan).  => as vm_protect_none; what views wrote becomes dirty.
+ * Private views keep their entries: dropping them would drop their copies.
+ */
+void vm_deactivate(struct uobj *o, uint64_t lo, int n)
+{
+	(void)vm_zap(o, lo, n, true);
 }
 
 /*
@@ -361,6 +389,10 @@ static uint64_t vm_map_window(struct upager *pg, struct uview *v,
 
 		if (p == NULL || (p->flags & (PG_FAKE | PG_RELEASED)))
 			continue;
+		/* unmapped for the daemon to see whether it is used: only
+		 * its own fault may map it */
+		if ((p->flags & PG_ZAPPED) && k != pgno)
+			continue;
 		/* the scan is coming: keep the reading ahead of it */
 		if (p->flags & PG_RAMARK)
 			gp_ramark(o, p, (int)__atomic_load_n(&v->ra_win,
@@ -371,6 +403,8 @@ static uint64_t vm_map_window(struct upager *pg, struct uview *v,
 			p->flags &= ~PG_RAHEAD;
 			ST_ADD(pg, ra_used, 1);
 		}
+		if (v->shared)
+			p->flags |= PG_MAPPED;
 		p->wire++;
 		w[nw++] = p;
 		if (nr > 0 && rstart[nr - 1] + (uint64_t)rlen[nr - 1] == k) {
@@ -552,8 +586,14 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 	    write ? VM_PROT_WRITE : VM_PROT_READ, 0, ra);
 	if (err != 0)
 		goto sigbus;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* used again after the daemon unmapped it to see */
+		if (pps[i]->flags & PG_ZAPPED) {
+			pps[i]->flags &= ~PG_ZAPPED;
+			ST_ADD(pg, reactivated, 1);
+		}
 		pg_reference(pps[i]);
+	}
 	end = vm_map_window(pg, v, o, pgno, eofpg);
 	__atomic_store_n(&v->ra_next, end, __ATOMIC_RELAXED);
 	for (i = 0; i < n; i++)

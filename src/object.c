@@ -708,13 +708,15 @@ int dbg_check_pager(upager_t *pg)
 	int err = 0, h;
 
 	pthread_mutex_lock(&pg->olock);
+	/* every object locked at once: pages come and go under their
+	 * object's lock, and the page daemon frees them meanwhile (no other
+	 * thread holds two object locks, and the daemon only tries them) */
 	for (h = 0; h < OBJ_NHASH; h++)
 		TAILQ_FOREACH(o, &pg->objhash[h], hashq) {
 			pthread_mutex_lock(&o->lock);
 			if (obj_check(o) != 0)
 				err = -EUCLEAN;
 			pages += o->npages;
-			pthread_mutex_unlock(&o->lock);
 		}
 	pthread_mutex_lock(&pg->pqlock);
 	if (pages != pg->nresident) {
@@ -735,6 +737,9 @@ int dbg_check_pager(upager_t *pg)
 		err = -EUCLEAN;
 	}
 	pthread_mutex_unlock(&pg->pqlock);
+	for (h = 0; h < OBJ_NHASH; h++)
+		TAILQ_FOREACH(o, &pg->objhash[h], hashq)
+			pthread_mutex_unlock(&o->lock);
 	pthread_mutex_unlock(&pg->olock);
 	return err;
 }

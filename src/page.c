@@ -109,6 +109,8 @@ struct vpage *pg_alloc(struct uobj *o, uint64_t pgno, int *err)
 #endif
 	pg->policy->insert(pg, p);
 	pg->nresident++;
+	if (pg->budget_pages - pg->nresident < pg->pd_lowat)
+		pthread_cond_signal(&pg->pdcv);
 	/* upager_stats reads every counter atomically */
 	if (pg->nresident > pg->st.peak_resident)
 		__atomic_store_n(&pg->st.peak_resident, pg->nresident,
@@ -137,8 +139,9 @@ void pg_freerun(struct uobj *o, struct vpage **pps, int n)
 		    j++)
 			;
 		/* a failed punch leaves data in the frames; whoever gets
-		 * the offsets again overwrites or zeroes them */
-		(void)sys_punch(o->memfd, ptoa(pps[i]->pgno), ptoa(j - i));
+		 * the offsets again overwrites or zeroes them (store_zero) */
+		if (sys_punch(o->memfd, ptoa(pps[i]->pgno), ptoa(j - i)) != 0)
+			__atomic_store_n(&o->stale, true, __ATOMIC_RELAXED);
 	}
 	for (i = 0; i < n; i++) {
 		struct vpage *p = pps[i];
@@ -163,7 +166,8 @@ void pg_freerun(struct uobj *o, struct vpage **pps, int n)
 		TAILQ_INSERT_TAIL(&pg->freeq, p, pageq);
 	}
 	pg->nresident -= (uint64_t)n;
-	pthread_cond_broadcast(&pg->freecv);
+	if (pg->pd_nwait > 0)
+		pthread_cond_broadcast(&pg->freecv);
 	pthread_mutex_unlock(&pg->pqlock);
 }
 

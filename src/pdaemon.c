@@ -1,4 +1,4 @@
-/* pdaemon.c: page queues, the replacement policy, reclaim within budget */
+/* pdaemon.c: the page daemon: page queues, reclaim within budget, the syncer */
 #include <errno.h>
 #include <sched.h>
 #include <time.h>
@@ -7,23 +7,66 @@
 #include "upager_int.h"
 
 /*
- * The page daemon frees frames when the budget is used up: it takes
- * candidates in the order the replacement policy gives (policy.h; CLOCK
- * by default, clock.c), gives a page in use back to the policy, frees a
- * clean candidate on the spot, with the run of cold pages after it, and
- * launders a dirty one in a cluster first (putpages).
+ * The page daemon (uvm_pageout) is a thread that keeps free frames
+ * between two water marks.  Whoever allocates a frame and leaves fewer
+ * than pd_lowat free wakes it (pg_alloc); it reclaims until pd_hiwat are
+ * free, or what its waiters want, and sleeps again.  A thread that finds
+ * no frame waits for it (pd_wait_free), holding no lock and no busy page,
+ * so the daemon can always take the pages it needs; the wait fails only
+ * when the daemon can free nothing at all: every page's write-back fails
+ * (the write error), or every page stays busy or wired for about ten
+ * seconds (-ENOMEM).
  *
- * Reclaim runs in the thread that needs frames, with no locks held
- * (pd_wait_free); a page-daemon thread is the next step.  All of this
- * file's queue work is under pqlock.  The syncer thread (the end of this
- * file) writes back pages dirty for longer than syncer_delay_ms.
+ * The daemon takes candidates in the order the replacement policy gives
+ * (policy.h; CLOCK by default, clock.c), gives a page in use back to the
+ * policy, frees a clean candidate on the spot with the run of cold pages
+ * after it, and launders a dirty one in a cluster (pp_put): the I/O
+ * engine writes it while the daemon goes on, and the pageout's aiodone
+ * frees the pages (pp_aiodone).  Pages in such pageouts count towards the
+ * daemon's target.  Below pd_min free frames the daemon launders
+ * synchronously, one cluster at a time; synchronous pageout is also its
+ * reserve, the emergva of this pager: it needs no memory, so laundering
+ * goes on when the engine cannot take a request.
+ *
+ * The daemon's queue work is under pqlock; it goes against the lock order
+ * only with pthread_mutex_trylock on an object's lock.  The syncer thread
+ * (the end of this file) writes back pages dirty for longer than
+ * syncer_delay_ms.
  */
 
 #define PD_MAXRUN 64
+#define PD_STUCK_MS 10000  /* all busy or wired this long: -ENOMEM */
+#define PD_MAXINUSE 16     /* candidates in use in a row: pause the scan */
+#define PD_FUTILE 16       /* scans since a pageout failed, none freeing:
+                              the failure is the pass's result */
+
+/* pd_nfree: frames free now.  => pqlock held */
+static uint64_t pd_nfree(struct upager *pg)
+{
+	LOCK_ASSERT_HELD(&pg->pqlock);
+	return pg->budget_pages - pg->nresident;
+}
+
+/*
+ * pd_marks: set the water marks at create.  Reclaim runs in batches of
+ * at least a read-ahead window, as read-ahead never waits for frames and
+ * would shrink without them; the marks stay within a quarter and a half
+ * of the budget.
+ */
+void pd_marks(struct upager *pg)
+{
+	uint64_t b = pg->budget_pages;
+
+	pg->pd_lowat = MIN(MAX(b / 64, (uint64_t)pg->ra_max), b / 4);
+	pg->pd_hiwat = MIN(pg->pd_lowat + MAX(pg->pd_lowat / 2,
+	    (uint64_t)pg->cluster_pages), b / 2);
+	pg->pd_min = MAX(pg->pd_lowat / 8, 1);
+}
 
 /*
  * pd_coldrun: p, a clean idle inactive page, and the pages after it that
- * are as cold (clean, idle, unwired, unreferenced, inactive), up to max:
+ * are as cold (clean, idle, unwired, unreferenced, inactive, and not
+ * mapped into views since their use was last sampled), up to max:
  * freed together they cost one punch.  A sequential scan leaves long runs.
  * => object and pqlock held.  The pages are made BUSY, owned by the caller.
  */
@@ -38,28 +81,104 @@ static int pd_coldrun(struct uobj *o, struct vpage *p, struct vpage **run,
 		if (n >= max)
 			break;
 		p = pg_lookup(o, p->pgno + 1);
-	} while (p != NULL && (p->flags & (PG_CLEAN | PG_BUSY)) == PG_CLEAN &&
+	} while (p != NULL && (p->flags & (PG_CLEAN | PG_BUSY | PG_MAPPED |
+	    PG_ZAPPED)) != (PG_CLEAN | PG_MAPPED) &&
+	    (p->flags & (PG_CLEAN | PG_BUSY)) == PG_CLEAN &&
 	    p->wire == 0 && o->pg->policy->iscold(o->pg, p) &&
 	    !__atomic_load_n(&p->referenced, __ATOMIC_RELAXED));
 	return n;
 }
 
 /*
- * pd_scan: free up to `target` frames from the inactive queue.
- * => pqlock held on entry and on return; dropped while laundering.
- * => returns the number freed; *werr gets the last laundering error and
- *    *skipped the pages passed over because they were busy or locked.
+ * pd_deactivate: p, an idle inactive page mapped into views, and the
+ * pages after it that are as cold and as mapped (up to 64): unmap them
+ * from the views (vm_deactivate), and if `tail` send them to the back of
+ * the inactive queue.  A page accessed meanwhile faults (a minor fault: its
+ * frame is there), which marks it referenced, and the daemon keeps it
+ * when it comes back to it; one not accessed is freed then.  This is
+ * UVM's deactivation, with the reference bit the kernel keeps for its own
+ * mappings sampled by unmapping (as pmaps without one do).
+ * => object and pqlock held; pqlock dropped meanwhile.
  */
-static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
-    uint64_t *skipped)
+static void pd_deactivate(struct uobj *o, struct vpage *p, bool tail)
 {
-	uint64_t freed = 0, budget = 2 * pg->nresident + 1;
-	const struct pd_policy *pol = pg->policy;
+	struct upager *pg = o->pg;
+	struct vpage *run[64];
+	int n = 0, i;
+
+	do {
+		pg_busy(p);
+		run[n++] = p;
+		p = pg_lookup(o, p->pgno + 1);
+	} while (n < 64 && p != NULL && !(p->flags & PG_BUSY) &&
+	    p->wire == 0 && (p->flags & (PG_MAPPED | PG_ZAPPED)) ==
+	    PG_MAPPED && pg->policy->iscold(pg, p) &&
+	    !__atomic_load_n(&p->referenced, __ATOMIC_RELAXED));
+	pthread_mutex_unlock(&pg->pqlock);
+	vm_deactivate(o, run[0]->pgno, n);
+	for (i = 0; i < n; i++) {
+		run[i]->flags = (run[i]->flags & ~PG_MAPPED) | PG_ZAPPED;
+		pg_unbusy(o, run[i]);
+	}
+	ST_ADD(pg, deactivated, n);
+	pthread_mutex_lock(&pg->pqlock);
+	for (i = 0; i < n; i++) {
+		run[i]->pqflags &= ~PQ_FRESH;
+		if (tail)
+			pg->policy->cold(pg, run[i]);
+	}
+}
+
+/*
+ * pd_sample: unmap the pages the policy deactivated since the daemon last
+ * looked (pd_deactivate), so that their use shows by the time the daemon
+ * reaches them on the inactive queue, as UVM clears a page's reference
+ * bit when it deactivates it.
+ * => pqlock held on entry and on return; dropped meanwhile.
+ */
+static void pd_sample(struct upager *pg)
+{
 	struct vpage *p;
 	struct uobj *o;
+	int n = 0;
 
-	while (freed < target && budget-- > 0) {
-		if ((p = pol->next(pg, target - freed)) == NULL)
+	while (n++ < PD_MAXRUN && (p = pg->policy->fresh(pg)) != NULL) {
+		p->pqflags &= ~PQ_FRESH;
+		o = p->obj;
+		if (pthread_mutex_trylock(&o->lock) != 0)
+			continue;
+		if (!(p->flags & PG_BUSY) && p->wire == 0 &&
+		    (p->flags & (PG_MAPPED | PG_ZAPPED)) == PG_MAPPED &&
+		    !__atomic_load_n(&p->referenced, __ATOMIC_RELAXED))
+			pd_deactivate(o, p, false);
+		pthread_mutex_unlock(&o->lock);
+	}
+}
+
+/*
+ * pd_scan: free, or start laundering, up to `target` frames from the
+ * inactive queue.
+ * => pqlock held on entry and on return; dropped while freeing and
+ *    laundering.  PGO_SYNCIO in flags: launder synchronously.
+ * => returns the frames freed or in pageout; *werr gets the last
+ *    laundering error and *skipped the pages passed over because they
+ *    were busy or locked, or just unmapped to sample their use.
+ */
+static uint64_t pd_scan(struct upager *pg, uint64_t target, int flags,
+    int *werr, uint64_t *skipped)
+{
+	uint64_t done = 0, budget = 2 * pg->nresident + 1, inuse = 0;
+	const struct pd_policy *pol = pg->policy;
+	struct vpage *p, *zapped = NULL;
+	struct uobj *o;
+
+	LOCK_ASSERT_HELD(&pg->pqlock);
+	/* pages in use one after another: their owners are at work on
+	 * them (a reader, a fault, a pageout); give them time (pd_run) */
+	while (done < target && budget-- > 0 && inuse < PD_MAXINUSE) {
+		/* back at a page unmapped in this scan: its use has had no
+		 * time to show (and nothing else is left) */
+		if ((p = pol->next(pg, target - done)) == NULL || p == zapped)
 			break;
 		/* a page in use goes back to the policy: left a candidate,
 		 * it would count towards the target while the pages that
@@ -68,23 +187,55 @@ static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
 		if (pthread_mutex_trylock(&o->lock) != 0) {
 			pol->keep(pg, p);
 			(*skipped)++;
+			inuse++;
 			continue;
 		}
 		if ((p->flags & PG_BUSY) || p->wire != 0) {
 			pol->keep(pg, p);
 			(*skipped)++;
-		} else if (__atomic_exchange_n(&p->referenced, 0,
+			inuse++;
+			pthread_mutex_unlock(&o->lock);
+			continue;
+		}
+		inuse = 0;
+		if (__atomic_exchange_n(&p->referenced, 0,
 		    __ATOMIC_RELAXED)) {
+			p->flags &= ~PG_ZAPPED;
 			pol->keep(pg, p);
-		} else if (p->flags & PG_CLEAN) {
+			pthread_mutex_unlock(&o->lock);
+			continue;
+		}
+		if ((p->flags & (PG_MAPPED | PG_ZAPPED)) == PG_MAPPED) {
+			/* used through views, maybe, where no fault says
+			 * so: unmap it and look again later */
+			if (zapped == NULL)
+				zapped = p;
+			pd_deactivate(o, p, true);
+			(*skipped)++;
+			pthread_mutex_unlock(&o->lock);
+			continue;
+		}
+		if ((p->flags & PG_CLEAN) && o->nwviews > 0) {
+			/* what views wrote around p is only known by
+			 * looking: look at a cluster's worth, so a dirty p
+			 * is laundered with all its dirty neighbours.  p
+			 * stays: freeing or busying it takes o's lock */
+			uint64_t half = pg->cluster_pages / 2;
+			uint64_t lo = p->pgno - MIN(p->pgno, half);
+
+			pthread_mutex_unlock(&pg->pqlock);
+			vm_harvest(o, lo, p->pgno + half + 1);
+			pthread_mutex_lock(&pg->pqlock);
+		}
+		if (p->flags & PG_CLEAN) {
 			struct vpage *run[PD_MAXRUN];
 			int n = pd_coldrun(o, p, run,
-			    (int)MIN(target - freed, (uint64_t)PD_MAXRUN));
+			    (int)MIN(target - done, (uint64_t)PD_MAXRUN));
 
 			/* pg_tryfree takes pqlock itself */
 			pthread_mutex_unlock(&pg->pqlock);
 			n = pg_tryfree(o, run, n);
-			freed += (uint64_t)n;
+			done += (uint64_t)n;
 			ST_ADD(pg, reclaimed, n);
 			pthread_mutex_lock(&pg->pqlock);
 		} else {
@@ -92,17 +243,18 @@ static uint64_t pd_scan(struct upager *pg, uint64_t target, int *werr,
 
 			pg_busy(p);
 			pthread_mutex_unlock(&pg->pqlock);
-			err = pp_put(o, p, PGO_CLEANIT | PGO_SYNCIO | PGO_FREE,
+			err = pp_put(o, p, PGO_CLEANIT | PGO_FREE | flags,
 			    &nfreed, &nput);
 			if (err != 0)
 				*werr = err;
-			freed += (uint64_t)nfreed;
-			ST_ADD(pg, reclaimed, nfreed);
+			/* synchronous: what it freed; else all it started */
+			done += (uint64_t)((flags & PGO_SYNCIO) ? nfreed :
+			    err == 0 ? nput : 0);
 			pthread_mutex_lock(&pg->pqlock);
 		}
 		pthread_mutex_unlock(&o->lock);
 	}
-	return freed;
+	return done;
 }
 
 /*
@@ -155,56 +307,173 @@ bool pd_have_free(struct upager *pg, uint64_t want)
 	bool ok;
 
 	pthread_mutex_lock(&pg->pqlock);
-	ok = pg->budget_pages - pg->nresident >= want;
+	ok = pd_nfree(pg) >= want;
 	pthread_mutex_unlock(&pg->pqlock);
 	return ok;
 }
 
 /*
- * pd_wait_free: make `want` frames free, reclaiming in the calling thread.
- * => no locks held on entry or on return; the caller holds no busy page.
- * => returns 0; or the laundering error when nothing could be freed
- *    because write-back failed; or -ENOMEM when every page stays busy or
- *    wired for long (about ten seconds).
+ * pd_run: one pass of the daemon: reclaim until the target is free.
+ * => pqlock held on entry and on return; dropped while freeing, laundering
+ *    and sleeping.
+ * => returns 0, or why nothing could be freed: the laundering error when
+ *    write-back failed on every candidate, -ENOMEM when there was no
+ *    candidate at all or all stayed busy or wired for PD_STUCK_MS.
  */
-int pd_wait_free(struct upager *pg, uint64_t want)
+static int pd_run(struct upager *pg)
 {
-	/* free more than asked, so that reclaim runs in batches and the
-	 * read-ahead that never waits for frames finds a window's worth */
-	uint64_t slack = MAX(pg->budget_pages / 64, pg->ra_max);
-	int err = 0, waits = 0;
+	uint64_t stuck = 0, target, nfree, skipped, got, seen, now;
+	int werr = 0, tries = 0, futile = 0;
+	struct timespec ts;
 
-	want = MIN(want, pg->budget_pages / 2);
-	pd_persist_free(pg, want + slack);
-	pthread_mutex_lock(&pg->pqlock);
-	while (pg->budget_pages - pg->nresident < want) {
-		uint64_t skipped = 0, got;
-		int werr = 0;
-
-		got = pd_scan(pg, want + slack -
-		    (pg->budget_pages - pg->nresident), &werr, &skipped);
+	/* progress is frames freed, by the daemon or its pageouts'
+	 * aiodone; a pageout started is only a promise */
+	seen = __atomic_load_n(&pg->st.reclaimed, __ATOMIC_RELAXED);
+	pg->pd_lerr = 0;
+	for (;;) {
+		target = MAX(pg->pd_hiwat, pg->pd_want);
+		if ((nfree = pd_nfree(pg)) >= target || pg->pdstop)
+			return 0;
+		if (nfree + pg->nlaunder >= target) {
+			/* enough on its way: wait for pageouts to finish */
+			ts = pd_deadline(10);
+			pthread_cond_timedwait(&pg->pdcv, &pg->pqlock, &ts);
+			continue;
+		}
+		skipped = 0;
+		got = pd_scan(pg, target - nfree - pg->nlaunder,
+		    nfree < pg->pd_min ? PGO_SYNCIO : 0, &werr, &skipped);
+		pd_sample(pg);
+		now = __atomic_load_n(&pg->st.reclaimed, __ATOMIC_RELAXED);
+		if (now != seen) {
+			seen = now;
+			stuck = 0;
+			tries = futile = 0;
+			werr = pg->pd_lerr = 0;
+			continue;
+		}
+		/* pageouts that failed went back to the active queue: scan
+		 * on for other pages a while, then give up */
+		if (werr == 0)
+			werr = pg->pd_lerr;
+		if (werr != 0 && ++futile >= PD_FUTILE)
+			return werr;
+		if (pg->nlaunder > 0) {
+			/* nothing freed yet: wait for pageouts */
+			ts = pd_deadline(10);
+			pthread_cond_timedwait(&pg->pdcv, &pg->pqlock, &ts);
+			continue;
+		}
 		if (got > 0)
 			continue;
-		if (werr != 0 && skipped == 0) {
-			err = werr;
-			break;
-		}
-		if (skipped == 0 || ++waits > 10000) {
-			err = werr != 0 ? werr : -ENOMEM;
-			break;
-		}
+		if (skipped == 0)
+			return werr != 0 ? werr : -ENOMEM;
 		/* every candidate was busy or its object locked: most such
 		 * locks are held for microseconds, so yield a few times
-		 * before sleeping until someone frees a frame */
-		if (waits <= 16) {
+		 * before sleeping until a page is unbusied */
+		if (stuck == 0)
+			stuck = now_ms();
+		else if (now_ms() - stuck > PD_STUCK_MS)
+			return werr != 0 ? werr : -ENOMEM;
+		if (++tries <= 16) {
 			pthread_mutex_unlock(&pg->pqlock);
 			sched_yield();
 			pthread_mutex_lock(&pg->pqlock);
 			continue;
 		}
-		struct timespec ts = pd_deadline(1);
+		/* with nobody waiting, there is no hurry */
+		ts = pd_deadline(pg->pd_nwait > 0 ? 1 : 10);
+		pthread_cond_timedwait(&pg->pdcv, &pg->pqlock, &ts);
+	}
+}
 
-		pthread_cond_timedwait(&pg->freecv, &pg->pqlock, &ts);
+/*
+ * pd_thread: the page daemon: sleep until free frames fall below the low
+ * water mark or someone waits for frames, then reclaim (pd_run); each
+ * pass ends with the waiters woken and its result in pd_err.
+ */
+static void *pd_thread(void *arg)
+{
+	struct upager *pg = arg;
+	struct timespec ts;
+	uint64_t want;
+	int err;
+
+	pthread_mutex_lock(&pg->pqlock);
+	while (!pg->pdstop) {
+		/* waiters whose frames are free are about to leave */
+		if (pd_nfree(pg) >= MAX(pg->pd_lowat, pg->pd_want)) {
+			pthread_cond_wait(&pg->pdcv, &pg->pqlock);
+			continue;
+		}
+		want = MAX(pg->pd_hiwat, pg->pd_want);
+		pthread_mutex_unlock(&pg->pqlock);
+		pd_persist_free(pg, want);
+		pthread_mutex_lock(&pg->pqlock);
+		err = pd_run(pg);
+		pg->pd_err = err;
+		pg->pd_pass++;
+		ST_ADD(pg, pdaemon_passes, 1);
+		pthread_cond_broadcast(&pg->freecv);
+		if (err != 0 && !pg->pdstop) {
+			/* nothing to be had for now: try again later, or
+			 * when a new waiter comes */
+			ts = pd_deadline(100);
+			pthread_cond_timedwait(&pg->pdcv, &pg->pqlock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&pg->pqlock);
+	return NULL;
+}
+
+/* pd_start: the page daemon, at create.  => no locks held */
+int pd_start(struct upager *pg)
+{
+	int err = pg_thread(&pg->pdthread, pd_thread, pg);
+
+	pg->pdstarted = err == 0;
+	return err;
+}
+
+/* pd_stop: stop the page daemon.  => no locks held, no waiter */
+void pd_stop(struct upager *pg)
+{
+	if (!pg->pdstarted)
+		return;
+	pthread_mutex_lock(&pg->pqlock);
+	pg->pdstop = true;
+	pthread_cond_signal(&pg->pdcv);
+	pthread_mutex_unlock(&pg->pqlock);
+	pthread_join(pg->pdthread, NULL);
+	pg->pdstarted = false;
+}
+
+/*
+ * pd_wait_free: wait until `want` frames are free, waking the daemon.
+ * => no locks held on entry or on return; the caller holds no busy page.
+ * => returns 0, or the daemon's error when a whole pass after this call
+ *    began freed nothing (see pd_run).
+ */
+int pd_wait_free(struct upager *pg, uint64_t want)
+{
+	uint64_t pass0;
+	int err = 0;
+
+	want = MIN(want, pg->budget_pages / 2);
+	pthread_mutex_lock(&pg->pqlock);
+	pass0 = pg->pd_pass;
+	while (pd_nfree(pg) < want) {
+		/* a pass that ended after this wait began failed */
+		if (pg->pd_pass > pass0 + 1 && pg->pd_err != 0) {
+			err = pg->pd_err;
+			break;
+		}
+		pg->pd_nwait++;
+		pg->pd_want = MAX(pg->pd_want, want);
+		pthread_cond_signal(&pg->pdcv);
+		pthread_cond_wait(&pg->freecv, &pg->pqlock);
+		if (--pg->pd_nwait == 0)
+			pg->pd_want = 0;
 	}
 	pthread_mutex_unlock(&pg->pqlock);
 	return err;

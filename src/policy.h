@@ -23,6 +23,10 @@ struct vpage;
  *                 being after `want` frames; NULL when there is none.  A
  *                 page returned stays queued until keep() or remove().
  *   iscold(p)     may p be freed along with a run of candidates?
+ *   fresh()       a page deactivated lately, marked PQ_FRESH, that the
+ *                 daemon should unmap from views now so that its use
+ *                 shows before it is a candidate (pd_sample clears the
+ *                 mark); NULL when there is none
  *   count(act, inact)  pages the policy holds, in use and candidates (for
  *                 the checker)
  */
@@ -34,6 +38,7 @@ struct pd_policy {
 	void (*cold)(struct upager *pg, struct vpage *p);
 	struct vpage *(*next)(struct upager *pg, uint64_t want);
 	bool (*iscold)(struct upager *pg, struct vpage *p);
+	struct vpage *(*fresh)(struct upager *pg);
 	void (*count)(struct upager *pg, uint64_t *act, uint64_t *inact);
 };
 

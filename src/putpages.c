@@ -63,29 +63,44 @@ static int pp_mkcluster(struct uobj *o, struct vpage *p, struct vpage **pps)
 }
 
 /*
- * pp_write: write pages pps[0..n) (consecutive) to the file (gop_write).
- * => object locked on entry and on return; unlocked during the I/O.
- * => the pages are BUSY, owned by the caller; the write is clipped to EOF.
+ * pp_span: the bytes of the file that pages pps[0..n) (consecutive) hold,
+ * [*off, *off + return): cut at EOF, so possibly none.  When views exist,
+ * the span is also mapped into the pager map, for the write to read: were
+ * the write to fault the frames in there itself, the kernel would map the
+ * resident pages around them too (fault-around), frames views map as
+ * well, and the process would be seen using more than the budget; mapped
+ * beforehand by write faults, which do not map around, exactly the
+ * cluster is (pp_iodone drops it after).
+ * => object locked; the pages BUSY, owned by the caller.
+ */
+static size_t pp_span(struct uobj *o, struct vpage **pps, int n, off_t *off)
+{
+	off_t end = MIN(ptoa(pps[n - 1]->pgno + 1), o->size);
+
+	*off = ptoa(pps[0]->pgno);
+	if (end <= *off)
+		return 0;
+	if (!TAILQ_EMPTY(&o->views))
+		(void)sys_madvise(o->win + *off,
+		    (size_t)(round_page(end) - *off), MADV_POPULATE_WRITE);
+	return (size_t)(end - *off);
+}
+
+/*
+ * pp_write: write pages pps[0..n) (consecutive) to the file, now
+ * (gop_write).  => object locked on entry and on return; unlocked during
+ * the I/O.  The pages are BUSY, owned by the caller.
  */
 static int pp_write(struct uobj *o, struct vpage **pps, int n, bool bufio)
 {
-	off_t off = ptoa(pps[0]->pgno), end = ptoa(pps[n - 1]->pgno + 1);
+	off_t off;
+	size_t len = pp_span(o, pps, n, &off);
 	int err;
 
-	end = MIN(end, o->size);
-	if (end <= off)
+	if (len == 0)
 		return 0;
-	/* the write reads the frames through the pager map: were it to
-	 * fault them in there, the kernel would map the resident pages
-	 * around them too (fault-around), frames views map as well, and
-	 * the process would be seen using more than the budget; mapped
-	 * beforehand by write faults, which do not map around, exactly
-	 * the cluster is (pp_put drops it after) */
-	if (!TAILQ_EMPTY(&o->views))
-		(void)sys_madvise(o->win + off, (size_t)(round_page(end) - off),
-		    MADV_POPULATE_WRITE);
 	pthread_mutex_unlock(&o->lock);
-	err = store_write(o, off, (size_t)(end - off), bufio);
+	err = store_write(o, off, len, bufio);
 	pthread_mutex_lock(&o->lock);
 	return err;
 }
@@ -100,23 +115,119 @@ static void pp_count_cluster(struct upager *pg, int n)
 }
 
 /*
+ * pp_iodone: a pageout of pps[0..n) (consecutive) is over, with error err
+ * (0, or the error to keep on the object); the pages whose write failed
+ * are dirty again already.  The end of every pageout, synchronous or not
+ * (aiodone's part for writes).
+ * => object locked; the pages BUSY, owned by the caller, and given up
+ *    here.  PGO_FREE: the pageout was to free them: drop the pager map's
+ *    view of the cluster, and free those that are clean, cold (inactive),
+ *    idle and unreferenced; the others are unbusied.  Returns how many
+ *    were freed.
+ */
+static int pp_iodone(struct uobj *o, struct vpage **pps, int n, int err,
+    int flags)
+{
+	struct upager *pg = o->pg;
+	struct vpage *run[PP_MAXCLUSTER];
+	bool cold[PP_MAXCLUSTER];
+	int i, nrun = 0, nfreed = 0;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	obj_seterror(o, err);
+	if (err != 0) {
+		/* back to the active queue, as UVM does: the daemon
+		 * goes on with other pages, and comes back to these later */
+		obj_dirtied(o);
+		pthread_mutex_lock(&pg->pqlock);
+		for (i = 0; i < n; i++)
+			if (!(pps[i]->flags & PG_CLEAN))
+				pg->policy->keep(pg, pps[i]);
+		pthread_mutex_unlock(&pg->pqlock);
+	}
+	if (!(flags & PGO_FREE)) {
+		for (i = 0; i < n; i++)
+			pg_unbusy(o, pps[i]);
+		return 0;
+	}
+	obj_unmapwin(o, ptoa(pps[0]->pgno), ptoa(n));
+	pthread_mutex_lock(&pg->pqlock);
+	for (i = 0; i < n; i++)
+		cold[i] = pg->policy->iscold(pg, pps[i]);
+	pthread_mutex_unlock(&pg->pqlock);
+	for (i = 0; i < n; i++) {
+		struct vpage *q = pps[i];
+
+		if (cold[i] && (q->flags & (PG_CLEAN | PG_WANTED)) ==
+		    PG_CLEAN && q->wire == 0 &&
+		    !__atomic_load_n(&q->referenced, __ATOMIC_RELAXED))
+			run[nrun++] = q;
+		else
+			pg_unbusy(o, q);
+	}
+	if (nrun > 0)
+		nfreed = pg_tryfree(o, run, nrun);
+	ST_ADD(pg, reclaimed, nfreed);
+	return nfreed;
+}
+
+/*
+ * pp_aiodone: the I/O engine's asynchronous pageout of pps[0..n) is over
+ * with error err: the pages are dirty again if it failed, and the error
+ * is kept for the next sync, whatever it was (nobody else hears of it);
+ * then as pp_iodone.
+ * => object locked; the pages BUSY, owned by the engine, given up here.
+ */
+void pp_aiodone(struct uobj *o, struct vpage **pps, int n, int err,
+    int flags)
+{
+	struct upager *pg = o->pg;
+	int i;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	if (err == 0) {
+		pp_count_cluster(pg, n);
+		ST_ADD(pg, laundered, n);
+	} else {
+		ST_ADD(pg, write_errors, 1);
+		for (i = 0; i < n; i++)
+			pps[i]->flags &= ~PG_CLEAN;
+	}
+	(void)pp_iodone(o, pps, n, err, flags);
+	pthread_mutex_lock(&pg->pqlock);
+	pg->nlaunder -= (uint64_t)n;
+	if (err != 0)
+		pg->pd_lerr = err;
+	pthread_cond_signal(&pg->pdcv);
+	pthread_mutex_unlock(&pg->pqlock);
+}
+
+/*
  * pp_put: write back the cluster around a dirty page (uvm_pager_put).
  * => object locked on entry and on return (dropped during I/O); pqlock not
  *    held; p is BUSY, owned by the caller, and is given up here.
  * => the pages are marked clean before the write, so a page written during
- *    write-back is dirty again afterwards and not lost.  A cluster that
- *    fails with a transient error is retried page by page (dropcluster);
- *    after a hard one (EIO, ENOSPC, ...) no retry.  Pages whose write
- *    failed are dirty again and the error is kept on the object.
- * => PGO_FREE: free the pages written, unless wired or referenced since;
- *    *nfreed gets how many.  *nput gets the cluster's size: its pages
- *    are consecutive, p among them.
- * => returns 0 or the first error.
+ *    write-back is dirty again afterwards and not lost.
+ * => PGO_SYNCIO: write now.  A cluster that fails with a transient error
+ *    is retried page by page (dropcluster); after a hard one (EIO,
+ *    ENOSPC, ...) no retry.  Pages whose write failed are dirty again and
+ *    the error is kept on the object.  Without it, the I/O engine writes
+ *    the cluster (aio_write) and pp_aiodone finishes it; only when the
+ *    engine cannot take it (out of memory) is it written now.
+ * => PGO_FREE: free the pages written that are cold and unused since
+ *    (pp_iodone); *nfreed gets how many were freed here, 0 when the write
+ *    is asynchronous.  *nput gets the cluster's size: its pages are
+ *    consecutive, p among them.
+ * => returns 0 or the first error of a synchronous write.
  */
 int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed,
     int *nput)
 {
+	struct upager *pg = o->pg;
 	struct vpage *pps[PP_MAXCLUSTER];
+	bool bufio = (flags & PGO_BUFIO) != 0;
+	size_t len;
+	off_t off;
 	int n, i, err, e;
 
 	LOCK_ASSERT_HELD(&o->lock);
@@ -124,53 +235,46 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed,
 	n = pp_mkcluster(o, p, pps);
 	for (i = 0; i < n; i++)
 		pps[i]->flags |= PG_CLEAN;
-	err = pp_write(o, pps, n, (flags & PGO_BUFIO) != 0);
+	*nput = n;
+	*nfreed = 0;
+	if (!(flags & PGO_SYNCIO) && (len = pp_span(o, pps, n, &off)) > 0) {
+		pthread_mutex_lock(&pg->pqlock);
+		pg->nlaunder += (uint64_t)n;
+		pthread_mutex_unlock(&pg->pqlock);
+		if (aio_write(o, pps, n, len, flags) == 0)
+			return 0;
+		pthread_mutex_lock(&pg->pqlock);
+		pg->nlaunder -= (uint64_t)n;
+		pthread_mutex_unlock(&pg->pqlock);
+	}
+	err = pp_write(o, pps, n, bufio);
 	if (err == 0) {
-		pp_count_cluster(o->pg, n);
+		pp_count_cluster(pg, n);
 		if (flags & PGO_FREE)
-			ST_ADD(o->pg, laundered, n);
+			ST_ADD(pg, laundered, n);
 	} else if (pp_transient(err)) {
 		/* drop the cluster: each page alone, so that a shortage of
 		 * memory or queue slots costs only the pages it hits */
-		ST_ADD(o->pg, write_errors, 1);
+		ST_ADD(pg, write_errors, 1);
 		err = 0;
 		for (i = 0; i < n; i++) {
-			e = pp_write(o, &pps[i], 1, (flags & PGO_BUFIO) != 0);
+			e = pp_write(o, &pps[i], 1, bufio);
 			if (e == 0) {
-				pp_count_cluster(o->pg, 1);
+				pp_count_cluster(pg, 1);
 				continue;
 			}
-			ST_ADD(o->pg, write_errors, 1);
+			ST_ADD(pg, write_errors, 1);
 			pps[i]->flags &= ~PG_CLEAN;
 			if (err == 0)
 				err = e;
 		}
 	} else {
 		/* a hard error: retrying will not cure it; keep it all */
-		ST_ADD(o->pg, write_errors, 1);
+		ST_ADD(pg, write_errors, 1);
 		for (i = 0; i < n; i++)
 			pps[i]->flags &= ~PG_CLEAN;
 	}
-	obj_seterror(o, err);
-	if (err != 0)
-		obj_dirtied(o);
-	/* the write mapped the cluster into the pager map: laundering
-	 * drops it now, pp_flush a few clusters at a time */
-	if (flags & PGO_FREE)
-		obj_unmapwin(o, ptoa(pps[0]->pgno), ptoa(n));
-	*nfreed = 0;
-	*nput = n;
-	for (i = 0; i < n; i++) {
-		struct vpage *q = pps[i];
-
-		if ((flags & PGO_FREE) && q == p && (q->flags & PG_CLEAN) &&
-		    q->wire == 0 && !(q->flags & PG_WANTED) &&
-		    !__atomic_load_n(&q->referenced, __ATOMIC_RELAXED)) {
-			*nfreed += pg_tryfree(o, &q, 1);
-		} else {
-			pg_unbusy(o, q);
-		}
-	}
+	*nfreed = pp_iodone(o, pps, n, err, flags);
 	return err;
 }
 
@@ -243,7 +347,8 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 		}
 		if ((flags & PGO_CLEANIT) && dirty) {
 			pg_busy(p);
-			e = pp_put(o, p, flags & PGO_BUFIO, &nfreed, &n);
+			e = pp_put(o, p, (flags & PGO_BUFIO) | PGO_SYNCIO,
+			    &nfreed, &n);
 			/* the writes mapped what they wrote into the pager
 			 * map: drop that a cluster's worth at a time (p may
 			 * be gone: key is its page number) */

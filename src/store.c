@@ -154,6 +154,22 @@ int store_rundone(struct uobj *o, const struct store_run *r, int fd,
 }
 
 /*
+ * store_zero: zero the frames of [off, off + len), new frames of a read.
+ * fallocate gives zeroed frames in one call, where writing zeros through
+ * the pager map would fault each one in, zeroed by the kernel, first;
+ * but it leaves a frame that is already there as it is: after a failed
+ * punch (o->stale), or when it fails, write the zeros.
+ */
+static void store_zero(struct uobj *o, off_t off, size_t len)
+{
+	ST_ADD(o->pg, zero_fills, atop(len));
+	if (!__atomic_load_n(&o->stale, __ATOMIC_RELAXED) &&
+	    sys_frames(o->memfd, off, (off_t)len) == 0)
+		return;
+	memset(o->win + off, 0, len);
+}
+
+/*
  * store_plan: how to fill the frames of [off, off + len) (whole pages)
  * from the file.  Holes, and everything at or past `limit` (the size the
  * pager knows), are zeroed here without I/O, and holes[i] set for each
@@ -164,7 +180,6 @@ int store_rundone(struct uobj *o, const struct store_run *r, int fd,
 int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
     char *holes, struct store_run *runs)
 {
-	struct upager *pg = o->pg;
 	off_t end = off + (off_t)len, cur = off;
 	int n = 0;
 
@@ -172,10 +187,9 @@ int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
 		off_t run, stop;
 
 		if (cur >= limit) {
-			memset(o->win + cur, 0, (size_t)(end - cur));
+			store_zero(o, cur, (size_t)(end - cur));
 			memset(&holes[atop(cur - off)], 1,
 			    (size_t)atop(end - cur));
-			ST_ADD(pg, zero_fills, atop(end - cur));
 			break;
 		}
 		run = store_bmap(o, cur, end - cur);
@@ -183,10 +197,9 @@ int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
 			/* a hole: whole pages only, data may start mid-page */
 			stop = trunc_page(cur - run);
 			if (stop > cur) {
-				memset(o->win + cur, 0, (size_t)(stop - cur));
+				store_zero(o, cur, (size_t)(stop - cur));
 				memset(&holes[atop(cur - off)], 1,
 				    (size_t)atop(stop - cur));
-				ST_ADD(pg, zero_fills, atop(stop - cur));
 				cur = stop;
 				continue;
 			}
@@ -239,43 +252,87 @@ int store_read(struct uobj *o, off_t off, size_t len, off_t limit,
 }
 
 /*
- * store_write: write [off, off + len) of the frames to the file.
- * => no locks held; the pages are BUSY, owned by the caller; off is page
- *    aligned, len is cut at EOF by the caller.
+ * store_wplan: how to write [off, off + len) of the frames to the file:
+ * the whole pages through the O_DIRECT descriptor when there is one (and
+ * not bufio), the rest, a partial last page, through the buffered one.
+ * Fills runs[] and fds[] (two at most); returns how many, or -EBADF when
+ * the object cannot write.
+ * => no locks needed; off is page aligned, len cut at EOF by the caller.
  * => bufio: through the kernel's cache even where O_DIRECT works (a sync
  *    writing many clusters, then one fdatasync; see store_drop).
  */
-int store_write(struct uobj *o, off_t off, size_t len, bool bufio)
+int store_wplan(struct uobj *o, off_t off, size_t len, bool bufio,
+    struct store_run *runs, int *fds)
 {
-	struct upager *pg = o->pg;
 	int dfd = __atomic_load_n(&o->dfd, __ATOMIC_ACQUIRE);
 	int wfd = __atomic_load_n(&o->wfd, __ATOMIC_ACQUIRE);
-	size_t whole = len & ~PAGE_MASK, done = 0;
-	ssize_t r;
+	size_t whole = len & ~PAGE_MASK;
+	int n = 0;
 
 	if (wfd < 0)
 		return -EBADF;
 	if (dfd >= 0 && o->dfd_write && whole > 0 && !bufio) {
-		r = sys_pwrite_full(dfd, o->win + off, whole, off);
-		if (r == -EINVAL) {
-			store_nodirect(o, dfd);
-		} else if (r < 0) {
-			return (int)r;
-		} else {
-			done = whole;
-			ST_ADD(pg, write_ios, 1);
-		}
+		runs[n] = (struct store_run){ off, whole, whole };
+		fds[n++] = dfd;
+		off += (off_t)whole;
+		len -= whole;
 	}
-	if (done < len) {
-		r = sys_pwrite_full(wfd, o->win + off + done, len - done,
-		    off + (off_t)done);
-		if (r < 0)
-			return (int)r;
+	if (len > 0) {
+		runs[n] = (struct store_run){ off, len, len };
+		fds[n++] = wfd;
+	}
+	return n;
+}
+
+/*
+ * store_wrundone: the write of run r from the frames through fd returned
+ * res (bytes, or a negative errno): finish it.  O_DIRECT refused
+ * (-EINVAL): stop using it and write the run again, buffered; a short
+ * write: write the rest.  => no locks held; the pages BUSY.  Returns 0
+ * or the write error.
+ */
+int store_wrundone(struct uobj *o, const struct store_run *r, int fd,
+    ssize_t res)
+{
+	struct upager *pg = o->pg;
+	int wfd = __atomic_load_n(&o->wfd, __ATOMIC_ACQUIRE);
+
+	if (res == -EINVAL && fd != wfd) {
+		store_nodirect(o, fd);
+		res = sys_pwrite_full(wfd, o->win + r->off, r->len, r->off);
+	} else if (res >= 0 && (size_t)res < r->len) {
+		/* O_DIRECT goes on from a block boundary only */
+		ssize_t more = sys_pwrite_full((res & PAGE_MASK) ? wfd : fd,
+		    o->win + r->off + res, r->len - (size_t)res,
+		    r->off + (off_t)res);
+
+		res = more < 0 ? more : res + more;
 		ST_ADD(pg, write_ios, 1);
 	}
-	ST_ADD(pg, bytes_written, len);
-	ST_ADD(pg, pages_out, atop(round_page((off_t)len)));
+	if (res < 0)
+		return (int)res;
+	ST_ADD(pg, write_ios, 1);
+	ST_ADD(pg, bytes_written, r->len);
+	ST_ADD(pg, pages_out, atop(round_page((off_t)r->len)));
 	return 0;
+}
+
+/*
+ * store_write: write [off, off + len) of the frames to the file,
+ * synchronously: store_wplan, a write per run, store_wrundone.
+ * => as store_wplan; the pages are BUSY, owned by the caller.
+ */
+int store_write(struct uobj *o, off_t off, size_t len, bool bufio)
+{
+	struct store_run runs[2];
+	int fds[2], n, i, err;
+
+	if ((n = err = store_wplan(o, off, len, bufio, runs, fds)) < 0)
+		return err;
+	for (i = 0, err = 0; i < n && err == 0; i++)
+		err = store_wrundone(o, &runs[i], fds[i], sys_pwrite_full(
+		    fds[i], o->win + runs[i].off, runs[i].len, runs[i].off));
+	return err;
 }
 
 /*

@@ -202,6 +202,13 @@ int sys_memfd_resize(int fd, off_t len)
 	return (int)SYS_CALL(SYS_MEMFD, ftruncate(fd, len), ftruncate(fd, len));
 }
 
+/* sys_frames: allocate frames of a memfd, zeroed (fallocate mode 0) */
+int sys_frames(int fd, off_t off, off_t len)
+{
+	return (int)SYS_CALL(SYS_PUNCH, fallocate(fd, 0, off, len),
+	    fallocate(fd, 0, off, len));
+}
+
 int sys_punch(int fd, off_t off, off_t len)
 {
 	int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;

@@ -24,7 +24,7 @@ enum sys_kind {
 	SYS_FDATASYNC,
 	SYS_LSEEK,      /* SEEK_DATA / SEEK_HOLE (bmap) */
 	SYS_MEMFD,      /* memfd_create and its ftruncate */
-	SYS_PUNCH,      /* freeing frames: fallocate(PUNCH_HOLE) on a memfd */
+	SYS_PUNCH,      /* frames: fallocate on a memfd (freeing, allocating) */
 	SYS_MMAP,
 	SYS_MUNMAP,
 	SYS_MADVISE,    /* zapping user views (MADV_DONTNEED) */
@@ -74,6 +74,7 @@ off_t sys_lseek(int fd, off_t off, int whence);
 int sys_memfd(const char *name);
 int sys_memfd_resize(int fd, off_t len);
 int sys_punch(int fd, off_t off, off_t len);
+int sys_frames(int fd, off_t off, off_t len);
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
     int *err);
 int sys_munmap(void *addr, size_t len);

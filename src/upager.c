@@ -9,7 +9,7 @@
 #include "upager_int.h"
 
 #define DEF_BUDGET ((size_t)256 << 20)
-#define DEF_CLUSTER ((size_t)64 << 10)
+#define DEF_CLUSTER ((size_t)1 << 20)
 #define DEF_READAHEAD ((size_t)1 << 20)
 #define DEF_SYNCER_MS 30000u
 #define MIN_BUDGET_PAGES 64
@@ -72,6 +72,8 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
 	pthread_mutex_init(&pg->pqlock, NULL);
 	pg->policy = &pd_clock;
 	pthread_cond_init(&pg->freecv, NULL);
+	pthread_cond_init(&pg->pdcv, NULL);
+	pd_marks(pg);
 	for (h = 0; h < OBJ_NHASH; h++)
 		TAILQ_INIT(&pg->objhash[h]);
 	TAILQ_INIT(&pg->wlist);
@@ -93,7 +95,7 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
 	    (engine != NULL && strcmp(engine, "threads") == 0));
 	pg->st.io_engine = (uint64_t)pg->aioengine;
 	pg->magic = UPAGER_MAGIC;
-	if ((err = sy_start(pg)) != 0) {
+	if ((err = pd_start(pg)) != 0 || (err = sy_start(pg)) != 0) {
 		(void)upager_destroy(pg);
 		return err;
 	}
@@ -110,6 +112,7 @@ UPAGER_EXPORT int upager_destroy(upager_t *pg)
 	sy_stop(pg);
 	vm_fini(pg);
 	err = obj_closeall(pg);
+	pd_stop(pg);
 	aio_fini(pg);
 	pg->magic = 0;
 	pthread_mutex_destroy(&pg->aiolock);
@@ -122,6 +125,7 @@ UPAGER_EXPORT int upager_destroy(upager_t *pg)
 	pthread_mutex_destroy(&pg->olock);
 	pthread_mutex_destroy(&pg->pqlock);
 	pthread_cond_destroy(&pg->freecv);
+	pthread_cond_destroy(&pg->pdcv);
 	pg_fini(pg);
 	free(pg);
 	return err;

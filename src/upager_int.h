@@ -55,11 +55,15 @@
 #define PG_RAHEAD   0x0080  /* read ahead and not used yet (stats only) */
 #define PG_RAMARK   0x0100  /* first page of an asynchronous read-ahead
                                window: its first use starts the next one */
+#define PG_MAPPED   0x0200  /* mapped into a shared view since last zapped */
+#define PG_ZAPPED   0x0400  /* unmapped from the views to see whether it is
+                               used (reference sampling, pd_scan) */
 
 /* Queue flags (vpage.pqflags), under pqlock. */
 #define PQ_ACTIVE   0x01
 #define PQ_INACTIVE 0x02
 #define PQ_FREE     0x04
+#define PQ_FRESH    0x08  /* deactivated, not unmapped yet (pd_sample) */
 
 /* getpages/putpages flags, as in UVM. */
 #define PGO_CLEANIT    0x001  /* write dirty pages back */
@@ -131,6 +135,8 @@ struct uobj {
 	bool dfd_write;            /* dfd is open for writing too */
 	pthread_mutex_t bmlock;    /* bm_lo, bm_hi */
 	int memfd;                 /* the frames: page at file offset X is here at X */
+	bool stale;                /* a punch failed: a new frame may hold old
+	                              data (atomic) */
 	char *win;                 /* the pager map: memfd mapped [0, winlen) */
 	size_t winlen;
 	off_t memsize;             /* the memfd's size: what the file needs */
@@ -240,7 +246,7 @@ struct upager {
 	struct pglist freeq;
 	uint64_t nresident;
 	uint64_t nactive, ninactive;
-	uint64_t nbusy_io;         /* pages busy for I/O: reclaim will free them */
+	uint64_t nlaunder;         /* pages in asynchronous pageout */
 	struct vpage *pages;       /* budget_pages frames' descriptors */
 
 	struct pgwaitq waitq[PG_NWAITQ];
@@ -268,6 +274,19 @@ struct upager {
 	bool aiostop;
 	int aioengine;             /* UPAGER_ENGINE_* */
 	struct aio_uring *aioring; /* the io_uring engine's, or NULL */
+
+	/* the page daemon (pdaemon.c); its state under pqlock */
+	pthread_cond_t pdcv;       /* wakes the daemon */
+	pthread_t pdthread;
+	bool pdstarted, pdstop;
+	uint64_t pd_lowat;         /* fewer frames free: the daemon wakes */
+	uint64_t pd_hiwat;         /* as many free: it sleeps again */
+	uint64_t pd_min;           /* fewer free: it launders synchronously */
+	uint64_t pd_want;          /* most frames a waiter wants */
+	int pd_nwait;              /* threads waiting for frames */
+	uint64_t pd_pass;          /* passes the daemon has finished */
+	int pd_err;                /* the last pass freed nothing: why */
+	int pd_lerr;               /* an asynchronous pageout failed: why */
 
 	/* the syncer (pdaemon.c) */
 	pthread_mutex_t sylock;
@@ -316,6 +335,9 @@ void pg_release(struct uobj *o, struct vpage **pps, int npages);
 int obj_check(struct uobj *o);
 
 /* pdaemon.c */
+void pd_marks(struct upager *pg);
+int pd_start(struct upager *pg);
+void pd_stop(struct upager *pg);
 int pd_wait_free(struct upager *pg, uint64_t want);
 bool pd_have_free(struct upager *pg, uint64_t want);
 uint64_t now_ms(void);
@@ -333,12 +355,14 @@ int gp_startread(struct uobj *o, uint64_t pgno, int rapages);
 int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags);
 int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed,
     int *nput);
+void pp_aiodone(struct uobj *o, struct vpage **pps, int n, int err,
+    int flags);
 
 /* store.c */
 int store_open(struct uobj *o, int fd, bool canwrite, bool nodirect);
 void store_upgrade(struct uobj *o, int wfd);
 void store_close(struct uobj *o);
-struct store_run {          /* a run of data to read into the frames */
+struct store_run {          /* a run of data to read or write */
 	off_t off;
 	size_t len;
 	size_t data;               /* of len, the bytes before the pager's EOF */
@@ -351,6 +375,10 @@ int store_rundone(struct uobj *o, const struct store_run *r, int fd,
 void store_rdfinish(struct uobj *o, off_t off, size_t len, off_t limit);
 int store_read(struct uobj *o, off_t off, size_t len, off_t limit,
     char *holes);
+int store_wplan(struct uobj *o, off_t off, size_t len, bool bufio,
+    struct store_run *runs, int *fds);
+int store_wrundone(struct uobj *o, const struct store_run *r, int fd,
+    ssize_t res);
 int store_write(struct uobj *o, off_t off, size_t len, bool bufio);
 void store_drop(struct uobj *o, off_t off, off_t len);
 int store_alloc(struct uobj *o, off_t off, off_t len);
@@ -376,6 +404,8 @@ void obj_release(struct upager *pg, struct uobj *o);
 #define AIO_DEMAND 0x01  /* a fault waits for the first page: go first */
 void aio_init(struct upager *pg, bool threads);
 int aio_read(struct uobj *o, struct vpage **pps, int n, int flags);
+int aio_write(struct uobj *o, struct vpage **pps, int n, size_t len,
+    int pflags);
 void aio_fini(struct upager *pg);
 
 /* fault.c */
@@ -383,6 +413,7 @@ void vm_fini(struct upager *pg);
 void vm_harvest(struct uobj *o, uint64_t lo, uint64_t hi);
 void vm_protect_new(struct uobj *o, uint64_t lo, uint64_t hi);
 uint64_t vm_protect_none(struct uobj *o, uint64_t lo, int n);
+void vm_deactivate(struct uobj *o, uint64_t lo, int n);
 void vm_pend_wake(struct uobj *o, struct vpage *p, int err);
 int pg_tryfree(struct uobj *o, struct vpage **pps, int n);
 void ubc_prefault(const void *buf, size_t len);

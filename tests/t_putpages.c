@@ -33,6 +33,16 @@ static int count(struct uobj *o, uint64_t lo, uint64_t hi, int set, int clear)
 	return n;
 }
 
+/* wait_idle: wait until no page of [lo, hi) is busy (I/O in flight) */
+static void wait_idle(struct uobj *o, uint64_t lo, uint64_t hi)
+{
+	int i;
+
+	for (i = 0; i < 10000 && count(o, lo, hi, PG_BUSY, 0) > 0; i++)
+		usleep(1000);
+	CHECK_EQ(count(o, lo, hi, PG_BUSY, 0), 0);
+}
+
 static void dirty(upager_file_t *f, uint64_t lo, uint64_t hi, char c)
 {
 	char buf[PAGE_SIZE];
@@ -77,12 +87,43 @@ int main(void)
 	pthread_mutex_lock(&o->lock);
 	p = pg_lookup(o, 15);
 	pg_busy(p);
-	CHECK_OK(pp_put(o, p, 0, &nfreed, &nput));
+	CHECK_OK(pp_put(o, p, PGO_SYNCIO, &nfreed, &nput));
 	pthread_mutex_unlock(&o->lock);
 	b = stats(pg);
 	CHECK_EQ(nput, 11);
 	CHECK_EQ(b.pages_out - a.pages_out, 11);
 	CHECK_EQ(b.cluster_hist[3] - a.cluster_hist[3], 1);  /* 8..15 pages */
+	CHECK_EQ(count(o, 0, NP, PG_CLEAN, 0), NP);
+
+	/* without SYNCIO the engine writes the cluster: the pages stay busy
+	 * until its aiodone, then are clean; a failed write leaves them
+	 * dirty and the error for the next sync */
+	dirty(f, 20, 26, 'B');
+	a = stats(pg);
+	pthread_mutex_lock(&o->lock);
+	p = pg_lookup(o, 22);
+	pg_busy(p);
+	CHECK_OK(pp_put(o, p, 0, &nfreed, &nput));
+	pthread_mutex_unlock(&o->lock);
+	CHECK_EQ(nput, 6);
+	CHECK_EQ(nfreed, 0);
+	wait_idle(o, 20, 26);
+	b = stats(pg);
+	CHECK_EQ(count(o, 20, 26, PG_CLEAN, 0), 6);
+	CHECK_EQ(b.pages_out - a.pages_out, 6);
+	CHECK_EQ(b.cluster_hist[2] - a.cluster_hist[2], 1);  /* 4..7 pages */
+	dirty(f, 20, 23, 'C');
+	sys_fault_set(SYS_PWRITE, &(struct sys_fault){ .err = EIO });
+	pthread_mutex_lock(&o->lock);
+	p = pg_lookup(o, 21);
+	pg_busy(p);
+	CHECK_OK(pp_put(o, p, 0, &nfreed, &nput));
+	pthread_mutex_unlock(&o->lock);
+	CHECK_EQ(nput, 3);
+	wait_idle(o, 20, 23);
+	sys_fault_clear(SYS_NKIND);
+	CHECK_EQ(count(o, 20, 23, 0, PG_CLEAN), 3);
+	CHECK_EQ(upager_sync(f, 0, 0, 0), -EIO);
 	CHECK_EQ(count(o, 0, NP, PG_CLEAN, 0), NP);
 
 	/* BUSYFAIL: a busy page fails the flush instead of waiting */
