@@ -13,15 +13,21 @@
  *              kernel's mmap(2) of a plain descriptor;
  *   rand       random 4 KiB page touches, one 8-byte read each, fixed
  *              seed, touches/s, on the same three sides;
- *   writeback  "dirty everything": a budgeted pager, the file open
- *              O_RDWR, a writeable MAP_SHARED view, an 8-byte write into
- *              every page in order (the budget fills a quarter of the way
- *              in, so dirty pages are laundered during the writes), then
- *              upager_msync(MS_SYNC) and upager_close; MB/s of the file.
- *              Against it the disk's sequential write rate: the same
- *              number of bytes pwritten over a second file in 1 MiB
+ *   wb-pwrite  "dirty everything", the write-back itself: a budgeted pager,
+ *              the file open O_RDWR, every page of it overwritten with
+ *              upager_pwrite in 1 MiB writes, in order (whole pages: none
+ *              is read first; the budget fills a quarter of the way in,
+ *              so the page daemon launders during the writes), then
+ *              upager_sync(UPAGER_SYNC_WAIT) and upager_close; MB/s of the
+ *              file.  Against it the disk's sequential write rate: the
+ *              same number of bytes pwritten over a second file in 1 MiB
  *              O_DIRECT blocks (buffered where O_DIRECT is refused), then
  *              fdatasync.
+ *   wb-view    "dirty everything" through a view: a writeable MAP_SHARED
+ *              view of the same budgeted pager, an 8-byte write into
+ *              every page in order, upager_msync(MS_SYNC), upager_close.
+ *              A write fault reads the page first (as the kernel's does),
+ *              so this moves the file twice: in, then out.
  * upager reads around a fault the device's read_ahead_kb, as the kernel
  * does (16 MiB at most).  Every scan and touch pass is checked against the
  * file's known contents, and every written word is read back from the
@@ -54,24 +60,27 @@ enum vside { BUDGETED, UNBUDGETED, KMMAP, NVSIDE };
  */
 enum meas {
 	SEQ_B, SEQ_U, SEQ_K, RND_B, RND_U, RND_K,
+	WBP_UPAGER, WBP_WRITES, WBP_SYNC,
 	WB_UPAGER, WB_WRITES, WB_SYNC, WB_DISK, NMEAS
 };
 
 static const char *const meas_work[NMEAS] = {
 	"seq-cold", "seq-cold", "seq-cold", "rand-cold", "rand-cold",
-	"rand-cold", "writeback", " writes", " msync+close", "disk-write",
+	"rand-cold", "wb-pwrite", " writes", " sync+close",
+	"wb-view", " writes", " msync+close", "disk-write",
 };
 
 /* the same, for csv lines */
 static const char *const meas_csv[NMEAS] = {
 	"seq-cold", "seq-cold", "seq-cold", "rand-cold", "rand-cold",
-	"rand-cold", "writeback", "writeback-writes", "writeback-msync-close",
-	"disk-write",
+	"rand-cold", "wb-pwrite", "wb-pwrite-writes", "wb-pwrite-sync-close",
+	"wb-view", "wb-view-writes", "wb-view-msync-close", "disk-write",
 };
 
 static const char *const meas_side[NMEAS] = {
 	"budgeted", "unbudgeted", "kernel", "budgeted", "unbudgeted",
-	"kernel", "budgeted", "budgeted", "budgeted", "disk",
+	"kernel", "budgeted", "budgeted", "budgeted", "budgeted", "budgeted",
+	"budgeted", "disk",
 };
 
 enum unit { GBS, TPS, MBS, MS };
@@ -82,7 +91,8 @@ static const char *const unit_name[] = { "GB/s", "touch/s", "MB/s", "ms" };
 static enum unit meas_unit(int m)
 {
 	return m <= SEQ_K ? GBS : m <= RND_K ? TPS :
-	    m == WB_WRITES || m == WB_SYNC ? MS : MBS;
+	    m == WB_WRITES || m == WB_SYNC || m == WBP_WRITES ||
+	    m == WBP_SYNC ? MS : MBS;
 }
 
 /* The ratios reported: num / den of the medians, with the targets. */
@@ -95,7 +105,8 @@ static const struct ratio {
 	{ SEQ_B, SEQ_K, "seq budgeted/kernel", 0 },
 	{ RND_B, RND_U, "rand budgeted/unbudgeted", 0 },
 	{ RND_B, RND_K, "rand budgeted/kernel", 0 },
-	{ WB_UPAGER, WB_DISK, "writeback/disk", 0.8 },
+	{ WBP_UPAGER, WB_DISK, "wb-pwrite/disk", 0.8 },
+	{ WB_UPAGER, WB_DISK, "wb-view/disk", 0 },
 };
 
 #define NRATIO (sizeof(ratios) / sizeof(ratios[0]))
@@ -188,10 +199,13 @@ struct bench {
 	int dfd;                        /* the disk-rate file */
 	int direct;                     /* is dfd O_DIRECT */
 	uint64_t *dbuf;                 /* one DISK_BLOCK, aligned */
+	uint64_t *wbuf;                 /* the whole file's bytes, for
+	                                   wb-pwrite to stamp and write */
 	double *res[NMEAS];             /* in meas_unit, one per run */
 	struct upager_stats seq_stats;  /* run 1's budgeted seq */
 	struct upager_stats rnd_stats;  /* run 1's budgeted rand */
-	struct upager_stats wb_stats;   /* run 1's writeback, after close */
+	struct upager_stats wb_stats;   /* run 1's wb-view, after close */
+	struct upager_stats wbp_stats;  /* run 1's wb-pwrite, after close */
 };
 
 /*
@@ -390,6 +404,55 @@ static void group_wb(struct bench *b, unsigned run)
 }
 
 /*
+ * group_wbp: overwrite every page of the file through a budgeted pager's
+ * upager_pwrite, DISK_BLOCK at a time, in order, each page stamped as
+ * group_wb stamps it, then upager_sync(UPAGER_SYNC_WAIT) and close; timed
+ * from the first write to the end of the close.
+ */
+static void group_wbp(struct bench *b, unsigned run)
+{
+	struct upager_config cfg = { .budget = (size_t)b->p.budget,
+	    .readahead = (size_t)b->readahead };
+	upager_t *pg;
+	upager_file_t *f;
+	double t0, t1, t2;
+	int err;
+
+	for (uint64_t pgno = 0; pgno < b->p.size / PAGE; pgno++)
+		b->wbuf[pgno * (PAGE / 8) + WB_WORD] = wb_value(run, pgno);
+	make_cold(b->fd);
+	if ((err = upager_create(&cfg, &pg)) < 0)
+		die("upager_create: %s", upager_strerror(err));
+	if ((err = upager_open(pg, file_path, O_RDWR, 0, &f)) < 0)
+		die("upager_open %s: %s", file_path, upager_strerror(err));
+	t0 = now();
+	for (uint64_t off = 0; off < b->p.size; off += DISK_BLOCK) {
+		size_t len = b->p.size - off < DISK_BLOCK ?
+		    (size_t)(b->p.size - off) : DISK_BLOCK;
+		ssize_t n = upager_pwrite(f, (const char *)b->wbuf + off, len,
+		    (off_t)off);
+
+		if (n != (ssize_t)len)
+			die("upager_pwrite at %" PRIu64 ": %s", off,
+			    n < 0 ? upager_strerror((int)n) : "short write");
+	}
+	t1 = now();
+	if ((err = upager_sync(f, 0, 0, UPAGER_SYNC_WAIT)) < 0)
+		die("upager_sync: %s", upager_strerror(err));
+	if ((err = upager_close(f)) < 0)
+		die("upager_close: %s", upager_strerror(err));
+	t2 = now();
+	b->res[WBP_UPAGER][run] = (double)b->p.size / (t2 - t0) / 1e6;
+	b->res[WBP_WRITES][run] = (t1 - t0) * 1e3;
+	b->res[WBP_SYNC][run] = (t2 - t1) * 1e3;
+	if (run == 0 && upager_stats(pg, &b->wbp_stats) < 0)
+		die("upager_stats failed");
+	if ((err = upager_destroy(pg)) < 0)
+		die("upager_destroy: %s", upager_strerror(err));
+	verify_wb(b, run);
+}
+
+/*
  * disk_write: write the disk file whole, DISK_BLOCK at a time, then
  * fdatasync; seconds, or -errno of a failed write (the caller decides
  * whether O_DIRECT is to blame).  Each page's word WB_WORD is stamped
@@ -488,11 +551,17 @@ static void one_run(struct bench *b, unsigned run)
 		group_seq(b, (enum vside)run_order(run, i, NVSIDE), run);
 	for (int i = 0; i < NVSIDE; i++)
 		group_rnd(b, (enum vside)run_order(run, i, NVSIDE), run);
-	for (int i = 0; i < 2; i++) {
-		if (run_order(run, i, 2) == 0)
+	for (int i = 0; i < 3; i++) {
+		switch (run_order(run, i, 3)) {
+		case 0:
+			group_wbp(b, run);
+			break;
+		case 1:
 			group_wb(b, run);
-		else
+			break;
+		default:
 			group_disk(b, run);
+		}
 	}
 }
 
@@ -509,7 +578,7 @@ static void print_header(const struct bench *b, int argc, char **argv)
 	    (double)p->budget / (1 << 20), (double)p->budget / (double)p->size,
 	    b->ubudget, (double)b->ubudget / (1 << 20));
 	printf("runs       %u (side order: even runs budgeted, unbudgeted, "
-	    "kernel, and writeback\n           before disk; odd runs the "
+	    "kernel, and wb-pwrite,\n           wb-view, disk; odd runs the "
 	    "reverse)\n", p->runs);
 	printf("views      whole file, MAP_SHARED, MADV_NORMAL; kernel: "
 	    "mmap(2) of a plain fd;\n           upager: upager_map of a fresh "
@@ -518,7 +587,11 @@ static void print_header(const struct bench *b, int argc, char **argv)
 	    "order\n", LINE);
 	printf("rand       %" PRIu64 " touches per pass (one 8-byte read in a "
 	    "random page, fixed seed)\n", p->touches);
-	printf("writeback  budgeted pager, O_RDWR, PROT_READ|PROT_WRITE view: "
+	printf("wb-pwrite  budgeted pager, O_RDWR: upager_pwrite of every page, "
+	    "%u MiB at a time,\n           in order, upager_sync(WAIT), "
+	    "upager_close; timed from the first\n           write to the end "
+	    "of the close; MB/s of the file\n", DISK_BLOCK >> 20);
+	printf("wb-view    budgeted pager, O_RDWR, PROT_READ|PROT_WRITE view: "
 	    "8-byte write into\n           every page in order, "
 	    "upager_msync(MS_SYNC), upager_close; timed from\n           the "
 	    "first write to the end of the close; MB/s of the file\n");
@@ -547,7 +620,8 @@ static void print_cluster_hist(const struct upager_stats *st)
 static void print_stats(const struct bench *b)
 {
 	const struct upager_stats *seq = &b->seq_stats, *rnd = &b->rnd_stats,
-	    *wb = &b->wb_stats;
+	    *wbs[2] = { &b->wbp_stats, &b->wb_stats };
+	static const char *const wbname[2] = { "wb-pwrite", "wb-view" };
 
 	printf("\nupager stats, run 1, one budgeted cold sequential scan "
 	    "(fresh pager):\n");
@@ -562,18 +636,23 @@ static void print_stats(const struct bench *b)
 	printf("  pages_in per touch %.1f\n",
 	    (double)rnd->pages_in / (double)b->p.touches);
 	print_peak(rnd);
-	printf("\nupager stats, run 1, one writeback (fresh pager, after "
-	    "msync and close):\n");
-	print_io_stats(wb);
-	printf("  pages_out     %" PRIu64 "\n", wb->pages_out);
-	printf("  write_ios     %" PRIu64 " (%.1f pages per write)\n",
-	    wb->write_ios, wb->write_ios ?
-	    (double)wb->pages_out / (double)wb->write_ios : 0.0);
-	printf("  laundered     %" PRIu64 " (%.2f of the pages written)\n",
-	    wb->laundered, wb->pages_out ?
-	    (double)wb->laundered / (double)wb->pages_out : 0.0);
-	print_cluster_hist(wb);
-	print_peak(wb);
+	for (int i = 0; i < 2; i++) {
+		const struct upager_stats *wb = wbs[i];
+
+		printf("\nupager stats, run 1, one %s (fresh pager, after "
+		    "the sync and close):\n", wbname[i]);
+		print_io_stats(wb);
+		printf("  pages_out     %" PRIu64 "\n", wb->pages_out);
+		printf("  write_ios     %" PRIu64 " (%.1f pages per write)\n",
+		    wb->write_ios, wb->write_ios ?
+		    (double)wb->pages_out / (double)wb->write_ios : 0.0);
+		printf("  laundered     %" PRIu64 " (%.2f of the pages "
+		    "written)\n", wb->laundered, wb->pages_out ?
+		    (double)wb->laundered / (double)wb->pages_out : 0.0);
+		printf("  daemon passes %" PRIu64 "\n", wb->pdaemon_passes);
+		print_cluster_hist(wb);
+		print_peak(wb);
+	}
 }
 
 /* print_report: the aligned table, the ratios, notes, and the csv block. */
@@ -607,11 +686,12 @@ static void print_report(const struct bench *b)
 	}
 	printf("\ntarget: budgeted seq >= 0.8 of unbudgeted; write-back >= 0.8 "
 	    "of the disk's rate\nnotes: GB = 10^9 bytes, MB = 10^6. Median of "
-	    "%u runs; ratios compare medians.\nwriteback reads every page in "
+	    "%u runs; ratios compare medians.\nwb-view reads every page in "
 	    "as it first writes it (as a write fault does with\nthe kernel), "
-	    "so it moves the file twice; writes and msync+close are its two\n"
-	    "parts. Checksums of every scan and touch pass, and every written "
-	    "word (pread\nback from disk after close), were verified.%s\n",
+	    "so it moves the file twice. writes and (m)sync+close are the two\n"
+	    "parts of each wb- figure. Checksums of every scan and touch "
+	    "pass, and every\nwritten word (pread back from disk after close), "
+	    "were verified.%s\n",
 	    b->p.runs, dropped_caches == 0 ? "\ndrop_caches was not allowed: "
 	    "cold is fdatasync + POSIX_FADV_DONTNEED." : "");
 	print_loadavg("end");
@@ -648,6 +728,12 @@ int main(int argc, char **argv)
 	/* like for like: upager reads around a fault what the kernel does */
 	b.readahead = device_readahead(b.fd);
 	disk_prepare(&b);
+	/* wb-pwrite's source: the file's own bytes, so that the passes
+	 * after it still find them, but for the stamped word */
+	if ((b.wbuf = malloc((size_t)b.p.size)) == NULL)
+		die("out of memory for a %" PRIu64 "-byte write buffer",
+		    b.p.size);
+	fill_pattern(b.wbuf, 0, (size_t)b.p.size);
 	alloc_results(b.res, NMEAS, b.p.runs);
 	print_header(&b, argc, argv);
 
@@ -665,6 +751,7 @@ int main(int argc, char **argv)
 	close(b.dfd);
 	free_results(b.res, NMEAS);
 	free(b.offs);
+	free(b.wbuf);
 	free(b.dbuf);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sys.h"
 #include "upager_int.h"
@@ -192,6 +193,10 @@ ssize_t ubc_write(struct upager_file *f, const void *buf, size_t len,
 		if ((pps[n - 1]->flags & PG_FAKE) && cend < round_page(cend))
 			memset(base + cend, 0, (size_t)(round_page(cend) - cend));
 		pthread_mutex_unlock(&o->lock);
+		/* the copy would fault the frames into the pager map one by
+		 * one (write faults do not map around): map them at once */
+		(void)sys_madvise(base + ptoa(pgno), (size_t)ptoa(n),
+		    MADV_POPULATE_WRITE);
 		memcpy(base + cur, (const char *)buf + done, (size_t)(cend - cur));
 		pthread_mutex_lock(&o->lock);
 		obj_unmapwin(o, ptoa(pgno), ptoa(n));
