@@ -439,8 +439,8 @@ static uint64_t vm_map_window(struct upager *pg, struct uview *v,
  */
 struct vm_pend {
 	struct vm_pend *next;
-	struct uobj *obj;
-	uint64_t pgno;
+	struct uobj *obj;          /* NULL: waiting for frames (vm_park) */
+	uint64_t pgno;             /* the page; for frames, the daemon's pass */
 	uint64_t addr;             /* where the thread faulted */
 	pid_t tid;
 	bool own;                  /* its read was started for this fault */
@@ -474,6 +474,71 @@ static void vm_defer(struct uobj *o, struct vpage *p, uint64_t addr,
 	w->next = pg->vmpend;
 	pg->vmpend = w;
 	__atomic_add_fetch(&pg->npend, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&pg->vmplock);
+}
+
+/*
+ * vm_park: park the fault at addr (thread tid) until the page daemon has
+ * freed frames (vm_frames_wake), and ask it for `want`.
+ * => object not locked (pd_kick takes pqlock).
+ */
+static void vm_park(struct upager *pg, uint64_t addr, pid_t tid,
+    uint64_t want)
+{
+	struct vm_pend *w;
+	uint64_t pass;
+
+	if (pd_kick(pg, want, &pass) || (w = malloc(sizeof(*w))) == NULL) {
+		/* freed meanwhile (or no memory to park): fault again */
+		vm_wake(pg, addr);
+		return;
+	}
+	w->obj = NULL;
+	w->pgno = pass;
+	w->addr = addr;
+	w->tid = tid;
+	w->own = false;
+	pthread_mutex_lock(&pg->vmplock);
+	w->next = pg->vmpend;
+	pg->vmpend = w;
+	__atomic_add_fetch(&pg->npend, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&pg->vmplock);
+	/* asked again once parked: a pass that ended in between, or frames
+	 * freed meanwhile, would otherwise leave it parked */
+	if (pd_kick(pg, want, &pass))
+		vm_frames_wake(pg, 0);
+}
+
+/*
+ * vm_frames_wake: the page daemon ended a pass: wake the faults parked
+ * for frames (vm_park), which fault again; err < 0: the pass freed
+ * nothing, and the faults parked before it ended get SIGBUS, as
+ * pd_wait_free fails its waiters.
+ * => no locks held.
+ */
+void vm_frames_wake(struct upager *pg, int err)
+{
+	struct vm_pend **wp, *w;
+	uint64_t pass;
+
+	if (__atomic_load_n(&pg->npend, __ATOMIC_ACQUIRE) == 0)
+		return;
+	pthread_mutex_lock(&pg->pqlock);
+	pass = pg->pd_pass;
+	pthread_mutex_unlock(&pg->pqlock);
+	pthread_mutex_lock(&pg->vmplock);
+	for (wp = &pg->vmpend; (w = *wp) != NULL;) {
+		if (w->obj != NULL) {
+			wp = &w->next;
+			continue;
+		}
+		*wp = w->next;
+		__atomic_sub_fetch(&pg->npend, 1, __ATOMIC_RELEASE);
+		if (err != 0 && pass > w->pgno)
+			(void)syscall(SYS_tgkill, getpid(), w->tid, SIGBUS);
+		vm_wake(pg, w->addr);
+		free(w);
+	}
 	pthread_mutex_unlock(&pg->vmplock);
 }
 
@@ -512,8 +577,8 @@ void vm_pend_wake(struct uobj *o, struct vpage *p, int err)
  * vm_fault: serve one page fault on a view: map the resident window
  * around the page, or park the fault on the page's I/O (see vm_defer).
  * => no locks held on entry or return; vlock is held shared throughout,
- *    so the view stays.  Never waits for I/O; it may wait for the page
- *    daemon to free frames, and for a hole's blocks to be allocated.
+ *    so the view stays.  Never waits for I/O, nor for the page daemon
+ *    (vm_park); it may wait for a hole's blocks to be allocated.
  */
 static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 {
@@ -574,11 +639,11 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 		}
 		if (err != -EAGAIN)
 			goto sigbus;
+		/* no frame: the daemon frees some while this thread serves
+		 * other faults */
 		pthread_mutex_unlock(&o->lock);
-		err = pd_wait_free(pg, 1 + (uint64_t)ra);
-		pthread_mutex_lock(&o->lock);
-		if (err != 0)
-			goto sigbus;
+		vm_park(pg, addr, tid, 1 + (uint64_t)ra);
+		goto out;
 	}
 	/* resident and valid: getpages only takes it (and gives a hole its
 	 * blocks before a write) */
@@ -824,7 +889,7 @@ UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
 	pthread_rwlock_wrlock(&pg->vlock);
 	pthread_mutex_lock(&o->lock);
 	TAILQ_INSERT_TAIL(&o->views, v, objq);
-	obj_unmapwin(o, 0, -1);
+	obj_unmapwins(o);
 	if (wprot) {
 		/* the syncer looks at what views wrote a delay after the
 		 * first writeable view came, not at once */

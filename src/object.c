@@ -138,8 +138,7 @@ void obj_zerotail(struct uobj *o, off_t size)
  * len) while views map the object: a frame mapped there and in a view
  * counts twice in the process's RSS (RssShmem), which should show the
  * budget the pager keeps.  The frames stay in the memfd; an access through
- * the pager map faults them back in.  len < 0: every pager map the object
- * ever had, whole (a view is being added).
+ * the pager map faults them back in.
  * => object locked.
  * => a read fault maps the resident pages around it too (the kernel's
  *    fault-around, 64 KiB by default): the range is widened to that.
@@ -147,19 +146,28 @@ void obj_zerotail(struct uobj *o, off_t size)
 void obj_unmapwin(struct uobj *o, off_t off, off_t len)
 {
 	const off_t around = (off_t)OBJ_FAULTAROUND - 1;
-	struct uwin *w;
 	off_t end;
 
 	LOCK_ASSERT_HELD(&o->lock);
-	if (TAILQ_EMPTY(&o->views) || len == 0 || o->win == NULL)
+	if (TAILQ_EMPTY(&o->views) || len <= 0 || o->win == NULL)
 		return;
-	if (len > 0) {
-		end = MIN((off + len + around) & ~around, (off_t)o->winlen);
-		off &= ~around;
-		(void)sys_madvise(o->win + off, (size_t)(end - off),
-		    MADV_DONTNEED);
+	end = MIN((off + len + around) & ~around, (off_t)o->winlen);
+	off &= ~around;
+	(void)sys_madvise(o->win + off, (size_t)(end - off), MADV_DONTNEED);
+}
+
+/*
+ * obj_unmapwins: drop every page table entry of every pager map the
+ * object ever had (a view is being added: from now on the frames must
+ * count once).  => object locked.
+ */
+void obj_unmapwins(struct uobj *o)
+{
+	struct uwin *w;
+
+	LOCK_ASSERT_HELD(&o->lock);
+	if (o->win == NULL)
 		return;
-	}
 	(void)sys_madvise(o->win, o->winlen, MADV_DONTNEED);
 	for (w = o->oldwin; w != NULL; w = w->next)
 		(void)sys_madvise(w->base, w->len, MADV_DONTNEED);

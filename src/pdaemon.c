@@ -413,8 +413,13 @@ static void *pd_thread(void *arg)
 		err = pd_run(pg);
 		pg->pd_err = err;
 		pg->pd_pass++;
+		if (pg->pd_nwait == 0)
+			pg->pd_want = 0;
 		ST_ADD(pg, pdaemon_passes, 1);
 		pthread_cond_broadcast(&pg->freecv);
+		pthread_mutex_unlock(&pg->pqlock);
+		vm_frames_wake(pg, err);
+		pthread_mutex_lock(&pg->pqlock);
 		if (err != 0 && !pg->pdstop) {
 			/* nothing to be had for now: try again later, or
 			 * when a new waiter comes */
@@ -446,6 +451,26 @@ void pd_stop(struct upager *pg)
 	pthread_mutex_unlock(&pg->pqlock);
 	pthread_join(pg->pdthread, NULL);
 	pg->pdstarted = false;
+}
+
+/*
+ * pd_kick: ask the daemon for `want` free frames without waiting for them
+ * (a fault parks instead: vm_park); *pass gets the daemon's pass number.
+ * => no locks held.  Returns true when they are free already.
+ */
+bool pd_kick(struct upager *pg, uint64_t want, uint64_t *pass)
+{
+	bool ok;
+
+	want = MIN(want, pg->budget_pages / 2);
+	pthread_mutex_lock(&pg->pqlock);
+	*pass = pg->pd_pass;
+	if (!(ok = pd_nfree(pg) >= want)) {
+		pg->pd_want = MAX(pg->pd_want, want);
+		pthread_cond_signal(&pg->pdcv);
+	}
+	pthread_mutex_unlock(&pg->pqlock);
+	return ok;
 }
 
 /*
