@@ -344,10 +344,12 @@ static void vm_ra(struct upager *pg, struct uview *v, uint64_t pgno,
 	/* reading around pays while what it reads gets used: after many
 	 * more faults that needed I/O than faults that found their page
 	 * (a random access pattern over a file larger than the cache), it
-	 * only wastes frames and disk time, as the kernel's mmap_miss says */
+	 * only wastes frames and disk time, as the kernel's mmap_miss says;
+	 * or when most of what it read was freed unused (gp_rawasteful) */
 	if (advice == MADV_RANDOM || around == 0 ||
 	    (pgno != next && advice != MADV_SEQUENTIAL &&
-	    __atomic_load_n(&v->mmap_miss, __ATOMIC_RELAXED) > VM_LOTSAMISS))
+	    (__atomic_load_n(&v->mmap_miss, __ATOMIC_RELAXED) > VM_LOTSAMISS ||
+	    gp_rawasteful(v->obj))))
 		return;
 	if (advice == MADV_SEQUENTIAL || pgno == next) {
 		win = advice == MADV_SEQUENTIAL ? pg->ra_max :
@@ -621,10 +623,13 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 		}
 		if (p != NULL) {
 			/* read around by an earlier fault: that paid */
-			if ((p->flags & PG_RAHEAD) &&
-			    __atomic_load_n(&v->mmap_miss, __ATOMIC_RELAXED))
-				__atomic_sub_fetch(&v->mmap_miss, 1,
-				    __ATOMIC_RELAXED);
+			if (p->flags & PG_RAHEAD) {
+				gp_ranote(o, 1, 0);
+				if (__atomic_load_n(&v->mmap_miss,
+				    __ATOMIC_RELAXED))
+					__atomic_sub_fetch(&v->mmap_miss, 1,
+					    __ATOMIC_RELAXED);
+			}
 			break;
 		}
 		ra = (int)MIN((uint64_t)ra, vhi - (pgno + 1));
@@ -634,6 +639,8 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 		}
 		if ((err = gp_startread(o, pgno, ra)) == 0) {
 			__atomic_add_fetch(&v->mmap_miss, 1, __ATOMIC_RELAXED);
+			if (ra == 0 && behind == pgno)
+				gp_ranote(o, 0, -1);
 			vm_defer(o, pg_lookup(o, pgno), addr, tid, true);
 			goto unlock;
 		}

@@ -63,6 +63,43 @@ void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi, bool mark)
 }
 
 /*
+ * gp_ranote: count read-ahead pages of o used on demand (hits) and freed
+ * unused (waste), lately: the counts halve as they grow, so old history
+ * fades.  A miss read without read-around counts -1 waste, so that
+ * reading around is tried again after a while.  => no lock needed.
+ */
+void gp_ranote(struct uobj *o, int hits, int waste)
+{
+	uint32_t h, w;
+
+	h = __atomic_add_fetch(&o->ra_hits, (uint32_t)hits, __ATOMIC_RELAXED);
+	if (waste < 0) {
+		w = __atomic_load_n(&o->ra_waste, __ATOMIC_RELAXED);
+		if (w > 0)
+			__atomic_store_n(&o->ra_waste, w - 1, __ATOMIC_RELAXED);
+		return;
+	}
+	w = __atomic_add_fetch(&o->ra_waste, (uint32_t)waste,
+	    __ATOMIC_RELAXED);
+	if (h + w > GP_RAHISTORY) {
+		__atomic_store_n(&o->ra_hits, h / 2, __ATOMIC_RELAXED);
+		__atomic_store_n(&o->ra_waste, w / 2, __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * gp_rawasteful: is most of what reading around brings into o freed
+ * unused?  Then a fault that is not sequential reads its page alone: a
+ * random pattern over a file larger than the budget, where each page read
+ * around pushes out another the program may want.
+ */
+bool gp_rawasteful(struct uobj *o)
+{
+	return __atomic_load_n(&o->ra_waste, __ATOMIC_RELAXED) >
+	    4 * __atomic_load_n(&o->ra_hits, __ATOMIC_RELAXED) + GP_RASLACK;
+}
+
+/*
  * gp_ramark: a reader reached the first page of an asynchronous read-ahead
  * window: start the next window, `win` pages (the read-ahead limit if 0)
  * from the first page after p's window that is not resident, so the
@@ -221,6 +258,7 @@ retry:
 			if (p->flags & PG_RAHEAD) {
 				p->flags &= ~PG_RAHEAD;
 				ST_ADD(pg, ra_used, 1);
+				gp_ranote(o, 1, 0);
 			}
 			if ((p->flags & PG_RAMARK) && !write)
 				gp_ramark(o, p, rapages);

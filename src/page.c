@@ -149,8 +149,10 @@ void pg_freerun(struct uobj *o, struct vpage **pps, int n)
 		KASSERT(p->obj == o && p->wire == 0);
 		if (p->flags & PG_WANTED)
 			pg_wakeup(o, p);
-		if (p->flags & PG_RAHEAD)
+		if (p->flags & PG_RAHEAD) {
 			ST_ADD(pg, ra_wasted, 1);
+			gp_ranote(o, 0, 1);
+		}
 		rdx_remove(&o->idx, p->pgno);
 		o->npages--;
 	}

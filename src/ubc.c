@@ -72,6 +72,7 @@ static bool ubc_wire(struct uobj *o, uint64_t pgno, int n, struct vpage **pps,
 		if (pps[i]->flags & PG_RAHEAD) {
 			pps[i]->flags &= ~PG_RAHEAD;
 			ST_ADD(pg, ra_used, 1);
+			gp_ranote(o, 1, 0);
 		}
 		if (pps[i]->flags & PG_RAMARK)
 			gp_ramark(o, pps[i], ra);

@@ -137,6 +137,8 @@ struct uobj {
 	int memfd;                 /* the frames: page at file offset X is here at X */
 	bool stale;                /* a punch failed: a new frame may hold old
 	                              data (atomic) */
+	uint32_t ra_hits;          /* read-ahead pages used on demand, and */
+	uint32_t ra_waste;         /* freed unused, lately (atomic; gp_ranote) */
 	char *win;                 /* the pager map: memfd mapped [0, winlen) */
 	size_t winlen;
 	off_t memsize;             /* the memfd's size: what the file needs */
@@ -212,6 +214,8 @@ struct vm_pend;
 TAILQ_HEAD(aioreqlist, aio_req);
 #define GP_MAXRA 1024              /* read-ahead pages per getpages, at most */
 #define GP_MAXWIN 4096             /* a read-ahead window, at most: 16 MiB */
+#define GP_RAHISTORY 65536         /* read-ahead pages remembered (gp_ranote) */
+#define GP_RASLACK 1024            /* waste before reading around stops */
 
 #define PG_NWAITQ 64
 struct pgwaitq {
@@ -349,6 +353,8 @@ void sy_stop(struct upager *pg);
 int gp_getpages(struct uobj *o, uint64_t pgno, int *npages,
     struct vpage **pps, int access, int flags, int rapages);
 void gp_ramark(struct uobj *o, struct vpage *p, int win);
+void gp_ranote(struct uobj *o, int hits, int waste);
+bool gp_rawasteful(struct uobj *o);
 void gp_readasync(struct uobj *o, uint64_t lo, uint64_t hi, bool mark);
 int gp_startread(struct uobj *o, uint64_t pgno, int rapages);
 
