@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -697,11 +696,11 @@ static void *vm_thread(void *arg)
 	int i;
 
 	for (;;) {
-		if (poll(pf, 2, -1) < 0)
+		if (sys_poll(pf, 2) < 0)
 			continue;
 		if (pf[1].revents & POLLIN)
 			break;
-		r = read(pg->uffd, m, sizeof(m));
+		r = sys_uffd_read(pg->uffd, m, sizeof(m));
 		if (r <= 0)
 			continue;
 		for (i = 0; i < (int)(r / (ssize_t)sizeof(m[0])); i++)
@@ -752,17 +751,15 @@ static int vm_init(struct upager *pg)
 		err = pg->pmfd;
 		goto fail;
 	}
-	if ((pg->evfd = eventfd(0, EFD_CLOEXEC)) < 0) {
-		err = -errno;
+	if ((pg->evfd = sys_eventfd()) < 0) {
+		err = pg->evfd;
 		goto fail;
 	}
 	for (i = 0; i < VM_NTHREADS; i++)
 		if ((err = pg_thread(&pg->fthreads[i], vm_thread, pg)) != 0)
 			break;
 	if (err != 0) {
-		uint64_t one = 1;
-
-		(void)!write(pg->evfd, &one, sizeof(one));
+		(void)sys_event(pg->evfd);
 		while (i-- > 0)
 			pthread_join(pg->fthreads[i], NULL);
 		goto fail;
@@ -808,7 +805,6 @@ void vm_fini(struct upager *pg)
 {
 	struct vm_pend *w;
 	struct uview *v;
-	uint64_t one = 1;
 	int i;
 
 	if (!pg->vmready)
@@ -823,7 +819,7 @@ void vm_fini(struct upager *pg)
 		free(v);
 	}
 	pthread_rwlock_unlock(&pg->vlock);
-	(void)!write(pg->evfd, &one, sizeof(one));
+	(void)sys_event(pg->evfd);
 	for (i = 0; i < VM_NTHREADS; i++)
 		pthread_join(pg->fthreads[i], NULL);
 	/* faults still parked on reads in flight: their views are gone, so

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -135,10 +137,17 @@ static int sys_inject(enum sys_kind kind)
 #define HALF(len) ((len) >= 8192 ? ((len) / 2) & ~(size_t)4095 : \
 	(len) > 1 ? (len) / 2 : (len))
 
+/*
+ * Every call below is a raw system call, never the C library's wrapper of
+ * the same name: a program that interposes those (upager's own LD_PRELOAD
+ * library does) must not see the pager's own calls come back to it.
+ */
+#define RAW(nr, ...) syscall(nr, __VA_ARGS__)
+
 int sys_open(const char *path, int flags, mode_t mode)
 {
-	return (int)SYS_CALL(SYS_OPEN, open(path, flags, mode),
-	    open(path, flags, mode));
+	return (int)SYS_CALL(SYS_OPEN, RAW(SYS_openat, AT_FDCWD, path, flags,
+	    mode), RAW(SYS_openat, AT_FDCWD, path, flags, mode));
 }
 
 /* sys_close: never retried on EINTR (the descriptor is gone either way). */
@@ -146,129 +155,182 @@ int sys_close(int fd)
 {
 	int f = sys_inject(SYS_CLOSE);
 
-	if (close(fd) < 0 && errno != EINTR)
+	if (RAW(SYS_close, fd) < 0 && errno != EINTR)
 		return -errno;
 	return f < 0 ? f : 0;
 }
 
 int sys_fstat(int fd, struct stat *st)
 {
-	return (int)SYS_CALL(SYS_FSTAT, fstat(fd, st), fstat(fd, st));
+	return (int)SYS_CALL(SYS_FSTAT, RAW(SYS_fstat, fd, st),
+	    RAW(SYS_fstat, fd, st));
 }
 
 ssize_t sys_pread(int fd, void *buf, size_t len, off_t off)
 {
-	return SYS_CALL(SYS_PREAD, pread(fd, buf, len, off),
-	    pread(fd, buf, HALF(len), off));
+	return SYS_CALL(SYS_PREAD, RAW(SYS_pread64, fd, buf, len, off),
+	    RAW(SYS_pread64, fd, buf, HALF(len), off));
 }
 
 ssize_t sys_pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	return SYS_CALL(SYS_PWRITE, pwrite(fd, buf, len, off),
-	    pwrite(fd, buf, HALF(len), off));
+	return SYS_CALL(SYS_PWRITE, RAW(SYS_pwrite64, fd, buf, len, off),
+	    RAW(SYS_pwrite64, fd, buf, HALF(len), off));
 }
 
 int sys_fallocate(int fd, int mode, off_t off, off_t len)
 {
-	return (int)SYS_CALL(SYS_FALLOCATE, fallocate(fd, mode, off, len),
-	    fallocate(fd, mode, off, len));
+	return (int)SYS_CALL(SYS_FALLOCATE, RAW(SYS_fallocate, fd, mode, off,
+	    len), RAW(SYS_fallocate, fd, mode, off, len));
 }
 
 int sys_ftruncate(int fd, off_t len)
 {
-	return (int)SYS_CALL(SYS_FTRUNCATE, ftruncate(fd, len),
-	    ftruncate(fd, len));
+	return (int)SYS_CALL(SYS_FTRUNCATE, RAW(SYS_ftruncate, fd, len),
+	    RAW(SYS_ftruncate, fd, len));
 }
 
 int sys_fdatasync(int fd)
 {
-	return (int)SYS_CALL(SYS_FDATASYNC, fdatasync(fd), fdatasync(fd));
+	return (int)SYS_CALL(SYS_FDATASYNC, RAW(SYS_fdatasync, fd),
+	    RAW(SYS_fdatasync, fd));
 }
 
 off_t sys_lseek(int fd, off_t off, int whence)
 {
-	return (off_t)SYS_CALL(SYS_LSEEK, lseek(fd, off, whence),
-	    lseek(fd, off, whence));
+	return (off_t)SYS_CALL(SYS_LSEEK, RAW(SYS_lseek, fd, off, whence),
+	    RAW(SYS_lseek, fd, off, whence));
 }
 
 int sys_memfd(const char *name)
 {
-	return (int)SYS_CALL(SYS_MEMFD, memfd_create(name, MFD_CLOEXEC),
-	    memfd_create(name, MFD_CLOEXEC));
+	return (int)SYS_CALL(SYS_MEMFD, RAW(SYS_memfd_create, name,
+	    MFD_CLOEXEC), RAW(SYS_memfd_create, name, MFD_CLOEXEC));
 }
 
 int sys_memfd_resize(int fd, off_t len)
 {
-	return (int)SYS_CALL(SYS_MEMFD, ftruncate(fd, len), ftruncate(fd, len));
+	return (int)SYS_CALL(SYS_MEMFD, RAW(SYS_ftruncate, fd, len),
+	    RAW(SYS_ftruncate, fd, len));
 }
 
 /* sys_frames: allocate frames of a memfd, zeroed (fallocate mode 0) */
 int sys_frames(int fd, off_t off, off_t len)
 {
-	return (int)SYS_CALL(SYS_PUNCH, fallocate(fd, 0, off, len),
-	    fallocate(fd, 0, off, len));
+	return (int)SYS_CALL(SYS_PUNCH, RAW(SYS_fallocate, fd, 0, off, len),
+	    RAW(SYS_fallocate, fd, 0, off, len));
 }
 
 int sys_punch(int fd, off_t off, off_t len)
 {
 	int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
 
-	return (int)SYS_CALL(SYS_PUNCH, fallocate(fd, mode, off, len),
-	    fallocate(fd, mode, off, len));
+	return (int)SYS_CALL(SYS_PUNCH, RAW(SYS_fallocate, fd, mode, off, len),
+	    RAW(SYS_fallocate, fd, mode, off, len));
 }
 
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
     int *err)
 {
-	void *p = MAP_FAILED;
+	long r;
 	int f;
 
 	do {
 		f = sys_inject(SYS_MMAP);
 		if (f < 0) {
+			r = -1;
 			errno = -f;
-			p = MAP_FAILED;
 		} else {
-			p = mmap(addr, len, prot, flags, fd, off);
+			r = RAW(SYS_mmap, addr, len, prot, flags, fd, off);
 		}
-	} while (p == MAP_FAILED && errno == EINTR);
-	*err = p == MAP_FAILED ? -errno : 0;
-	return p;
+	} while (r == -1 && errno == EINTR);
+	*err = r == -1 ? -errno : 0;
+	return r == -1 ? MAP_FAILED : (void *)r;
 }
 
 int sys_munmap(void *addr, size_t len)
 {
-	return (int)SYS_CALL(SYS_MUNMAP, munmap(addr, len), munmap(addr, len));
+	return (int)SYS_CALL(SYS_MUNMAP, RAW(SYS_munmap, addr, len),
+	    RAW(SYS_munmap, addr, len));
 }
 
 int sys_madvise(void *addr, size_t len, int advice)
 {
-	return (int)SYS_CALL(SYS_MADVISE, madvise(addr, len, advice),
-	    madvise(addr, len, advice));
+	return (int)SYS_CALL(SYS_MADVISE, RAW(SYS_madvise, addr, len, advice),
+	    RAW(SYS_madvise, addr, len, advice));
 }
 
 int sys_mprotect(void *addr, size_t len, int prot)
 {
-	return (int)SYS_CALL(SYS_MMAP, mprotect(addr, len, prot),
-	    mprotect(addr, len, prot));
+	return (int)SYS_CALL(SYS_MMAP, RAW(SYS_mprotect, addr, len, prot),
+	    RAW(SYS_mprotect, addr, len, prot));
 }
 
 /* sys_ioctl: an ioctl of the given kind (userfaultfd or pagemap). */
 long sys_ioctl(enum sys_kind kind, int fd, unsigned long req, void *arg)
 {
-	return SYS_CALL(kind, ioctl(fd, req, arg), ioctl(fd, req, arg));
+	return SYS_CALL(kind, RAW(SYS_ioctl, fd, req, arg),
+	    RAW(SYS_ioctl, fd, req, arg));
 }
 
-/* sys_fadvise: posix_fadvise returns its error instead of setting errno */
+/* sys_fadvise: advice only: never injected, never retried */
 int sys_fadvise(int fd, off_t off, off_t len, int advice)
 {
-	return -posix_fadvise(fd, off, len, advice);
+	return RAW(SYS_fadvise64, fd, off, len, advice) < 0 ? -errno : 0;
 }
 
 int sys_userfaultfd(int flags)
 {
-	return (int)SYS_CALL(SYS_UFFD, syscall(SYS_userfaultfd, flags),
-	    syscall(SYS_userfaultfd, flags));
+	return (int)SYS_CALL(SYS_UFFD, RAW(SYS_userfaultfd, flags),
+	    RAW(SYS_userfaultfd, flags));
+}
+
+/*
+ * The fault threads' own calls: never injected (a test failing userfaultfd
+ * calls would only make the fault threads spin), EINTR retried here.
+ */
+static long sys_raw_retry(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+/* sys_uffd_read: read messages from a userfaultfd. */
+ssize_t sys_uffd_read(int fd, void *buf, size_t len)
+{
+	long r;
+
+	while ((r = sys_raw_retry(RAW(SYS_read, fd, buf, len))) == -EINTR)
+		;
+	return r;
+}
+
+/* sys_poll: wait for any of fds, without a timeout. */
+int sys_poll(struct pollfd *fds, unsigned n)
+{
+	long r;
+
+	while ((r = sys_raw_retry(RAW(SYS_ppoll, fds, n, NULL, NULL, 0))) ==
+	    -EINTR)
+		;
+	return (int)r;
+}
+
+/* sys_eventfd: an eventfd, close-on-exec. */
+int sys_eventfd(void)
+{
+	return (int)sys_raw_retry(RAW(SYS_eventfd2, 0, EFD_CLOEXEC));
+}
+
+/* sys_event: post one event to an eventfd. */
+int sys_event(int fd)
+{
+	uint64_t one = 1;
+	long r;
+
+	while ((r = sys_raw_retry(RAW(SYS_write, fd, &one, sizeof(one)))) ==
+	    -EINTR)
+		;
+	return r < 0 ? (int)r : 0;
 }
 
 ssize_t sys_pread_full(int fd, void *buf, size_t len, off_t off)

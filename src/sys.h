@@ -83,6 +83,11 @@ int sys_mprotect(void *addr, size_t len, int prot);
 long sys_ioctl(enum sys_kind kind, int fd, unsigned long req, void *arg);
 int sys_userfaultfd(int flags);
 int sys_fadvise(int fd, off_t off, off_t len, int advice);
+struct pollfd;
+ssize_t sys_uffd_read(int fd, void *buf, size_t len);
+int sys_poll(struct pollfd *fds, unsigned n);
+int sys_eventfd(void);
+int sys_event(int fd);
 
 /* sys_pread_full/sys_pwrite_full: loop over short transfers; a read stops
  * at EOF and returns the bytes moved. */
