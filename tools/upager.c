@@ -684,6 +684,111 @@ out:
 
 /* ---- help and dispatch ---- */
 
+/*
+ * preload_path: libupager-preload.so next to this program (the build
+ * tree, or an installed bin/ beside lib/), or $UPAGER_PRELOAD_LIB.
+ * Returns 0, or -1 when there is none.
+ */
+static int preload_path(char *buf, size_t len)
+{
+	static const char *const rel[] = { "libupager-preload.so",
+	    "../lib/libupager-preload.so" };
+	const char *env = getenv("UPAGER_PRELOAD_LIB");
+	char exe[4096], *slash;
+	ssize_t n;
+
+	if (env != NULL && env[0] != '\0') {
+		snprintf(buf, len, "%s", env);
+		return access(buf, R_OK) == 0 ? 0 : -1;
+	}
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		return -1;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		int w = snprintf(buf, len, "%.3000s/%s", exe, rel[i]);
+
+		if (w > 0 && (size_t)w < len && access(buf, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* cmd_run: run a program with its shared file mappings through upager. */
+static int cmd_run(const struct command *cmd, int argc, char **argv)
+{
+	const char *match = NULL, *old;
+	uint64_t budget = 0;
+	char lib[4096], num[32], *pre;
+	int i, stats = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-')
+			break;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			show_help(cmd);
+			return 0;
+		}
+		if (strcmp(a, "--stats") == 0) {
+			stats = 1;
+		} else if (strcmp(a, "-m") == 0 || strcmp(a, "--budget") == 0 ||
+		    strcmp(a, "--match") == 0) {
+			if (i + 1 >= argc)
+				return usage_error(cmd->name, "%s needs a "
+				    "value", a);
+			if (strcmp(a, "--match") == 0) {
+				if (argv[++i][0] == '\0')
+					return usage_error(cmd->name,
+					    "bad --match ''");
+				match = argv[i];
+			} else if (parse_size(argv[++i], &budget) < 0) {
+				return usage_error(cmd->name, "bad %s '%s'", a,
+				    argv[i]);
+			}
+		} else {
+			return usage_error(cmd->name, "unknown option '%s'",
+			    a);
+		}
+	}
+	if (i >= argc)
+		return usage_error(cmd->name, "missing CMD");
+	if (budget != 0 && budget < least_budget())
+		return usage_error(cmd->name, "the budget must be at least "
+		    "64 pages");
+	if (preload_path(lib, sizeof(lib)) < 0)
+		return fail(cmd->name, "cannot find libupager-preload.so "
+		    "(set UPAGER_PRELOAD_LIB)");
+	old = getenv("LD_PRELOAD");
+	if (old != NULL && old[0] != '\0') {
+		if ((pre = malloc(strlen(lib) + strlen(old) + 2)) == NULL)
+			return fail(cmd->name, "out of memory");
+		sprintf(pre, "%s:%s", lib, old);
+	} else {
+		pre = lib;
+	}
+	setenv("LD_PRELOAD", pre, 1);
+	if (budget != 0) {
+		snprintf(num, sizeof(num), "%" PRIu64, budget);
+		setenv("UPAGER_BUDGET", num, 1);
+	}
+	if (match != NULL)
+		setenv("UPAGER_MATCH", match, 1);
+	if (stats)
+		setenv("UPAGER_STATS", "1", 1);
+	execvp(argv[i], &argv[i]);
+	return errno == ENOENT || errno == EACCES || errno == ENOTDIR ?
+	    usage_error(cmd->name, "%s: %s", argv[i], strerror(errno)) :
+	    fail(cmd->name, "%s: %s", argv[i], strerror(errno));
+}
+
 static int cmd_help(const struct command *cmd, int argc, char **argv);
 
 static const struct command commands[] = {
@@ -710,6 +815,21 @@ static const struct command commands[] = {
 	  "  --budget B   upager budget (default: the library's, 256M)\n\n"
 	  "Sizes take a K, M or G suffix (powers of 1024).\n",
 	  cmd_cat },
+	{ "run", "run a program with its file mappings served by upager",
+	  "run [-m BUDGET] [--match PATTERNS] [--stats] [--] CMD [ARGS...]",
+	  "Runs CMD with libupager-preload.so: every regular file it maps\n"
+	  "MAP_SHARED (and every file whose path matches PATTERNS) is served\n"
+	  "by upager within BUDGET: its mappings are upager views, and its\n"
+	  "read, write, lseek, fstat, ftruncate and fsync go through the same\n"
+	  "pages.  Dirty pages are written back at close, munmap, msync,\n"
+	  "fsync and exit; a program killed by SIGKILL loses what it had not\n"
+	  "synced, as with the kernel.\n\n"
+	  "  -m, --budget BUDGET  the pager's budget (default 256M)\n"
+	  "  --match PATTERNS     colon-separated glob patterns of paths to\n"
+	  "                       manage from open on\n"
+	  "  --stats              print the pager's counters at exit\n\n"
+	  "Sizes take a K, M or G suffix (powers of 1024).\n",
+	  cmd_run },
 	{ "help", "show the help of a subcommand",
 	  "help [SUBCOMMAND]",
 	  "Shows the help of SUBCOMMAND, or the list of subcommands.\n",
