@@ -431,6 +431,24 @@ static void *pd_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * pd_reap: stop one of this file's threads (the daemon, the syncer):
+ * *stop set under its lock m, its cv signalled, then joined.
+ * => no locks held.
+ */
+static void pd_reap(pthread_mutex_t *m, pthread_cond_t *cv, bool *stop,
+    pthread_t t, bool *started)
+{
+	if (!*started)
+		return;
+	pthread_mutex_lock(m);
+	*stop = true;
+	pthread_cond_signal(cv);
+	pthread_mutex_unlock(m);
+	pthread_join(t, NULL);
+	*started = false;
+}
+
 /* pd_start: the page daemon, at create.  => no locks held */
 int pd_start(struct upager *pg)
 {
@@ -443,14 +461,8 @@ int pd_start(struct upager *pg)
 /* pd_stop: stop the page daemon.  => no locks held, no waiter */
 void pd_stop(struct upager *pg)
 {
-	if (!pg->pdstarted)
-		return;
-	pthread_mutex_lock(&pg->pqlock);
-	pg->pdstop = true;
-	pthread_cond_signal(&pg->pdcv);
-	pthread_mutex_unlock(&pg->pqlock);
-	pthread_join(pg->pdthread, NULL);
-	pg->pdstarted = false;
+	pd_reap(&pg->pqlock, &pg->pdcv, &pg->pdstop, pg->pdthread,
+	    &pg->pdstarted);
 }
 
 /*
@@ -582,12 +594,6 @@ int sy_start(struct upager *pg)
 /* sy_stop: stop the syncer.  => no locks held */
 void sy_stop(struct upager *pg)
 {
-	if (!pg->systarted)
-		return;
-	pthread_mutex_lock(&pg->sylock);
-	pg->systop = true;
-	pthread_cond_signal(&pg->sycv);
-	pthread_mutex_unlock(&pg->sylock);
-	pthread_join(pg->sythread, NULL);
-	pg->systarted = false;
+	pd_reap(&pg->sylock, &pg->sycv, &pg->systop, pg->sythread,
+	    &pg->systarted);
 }

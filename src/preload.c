@@ -273,48 +273,35 @@ static mode_t pl_mode(int flags, va_list ap)
 	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
 }
 
+/* PL_MODE: the mode argument after flags, where O_CREAT says there is one */
+#define PL_MODE(flags) ({						\
+	va_list ap_;							\
+	mode_t m_;							\
+									\
+	va_start(ap_, flags);						\
+	m_ = pl_mode(flags, ap_);					\
+	va_end(ap_);							\
+	m_;								\
+})
+
 PL_EXPORT int open(const char *path, int flags, ...)
 {
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = pl_mode(flags, ap);
-	va_end(ap);
-	return pl_openat(AT_FDCWD, path, flags, mode);
+	return pl_openat(AT_FDCWD, path, flags, PL_MODE(flags));
 }
 
 PL_EXPORT int open64(const char *path, int flags, ...)
 {
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = pl_mode(flags, ap);
-	va_end(ap);
-	return pl_openat(AT_FDCWD, path, flags, mode);
+	return pl_openat(AT_FDCWD, path, flags, PL_MODE(flags));
 }
 
 PL_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = pl_mode(flags, ap);
-	va_end(ap);
-	return pl_openat(dirfd, path, flags, mode);
+	return pl_openat(dirfd, path, flags, PL_MODE(flags));
 }
 
 PL_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = pl_mode(flags, ap);
-	va_end(ap);
-	return pl_openat(dirfd, path, flags, mode);
+	return pl_openat(dirfd, path, flags, PL_MODE(flags));
 }
 
 PL_EXPORT int __open_2(const char *path, int flags)
