@@ -38,6 +38,7 @@
  */
 
 #define PL_EXPORT __attribute__((visibility("default")))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define PL_MAXFD 65536
 
 /* the fortified opens (glibc's fcntl2.h), declared by no header */
@@ -58,6 +59,7 @@ struct pl_fd {
 };
 
 static struct pl_fd pl_fds[PL_MAXFD];
+static int pl_nfd;             /* above the highest descriptor noted */
 static pthread_mutex_t pl_lock = PTHREAD_MUTEX_INITIALIZER;
 static upager_t *pl_pg;
 static bool pl_child;          /* after fork: everything passes through */
@@ -208,7 +210,7 @@ static int pl_manage(int fd)
 		return 0;
 	if (pl_pager() == NULL)
 		return -errno;
-	for (i = 0; i < PL_MAXFD; i++) {
+	for (i = 0; i < pl_nfd; i++) {
 		x = &pl_fds[i];
 		if (!x->reg || x->uf != NULL || x->dev != e->dev ||
 		    x->ino != e->ino)
@@ -247,8 +249,9 @@ static void pl_opened(int fd, const char *path, int flags)
 	e->dsync = (flags & (O_DSYNC | O_SYNC)) != 0;
 	e->dev = st.st_dev;
 	e->ino = st.st_ino;
+	pl_nfd = MAX(pl_nfd, fd + 1);
 	/* another descriptor of a managed file, or a path asked for */
-	for (int i = 0; i < PL_MAXFD && !e->never; i++)
+	for (int i = 0; i < pl_nfd && !e->never; i++)
 		if (i != fd && pl_fds[i].uf != NULL &&
 		    pl_fds[i].dev == e->dev && pl_fds[i].ino == e->ino) {
 			(void)pl_manage(fd);
