@@ -638,7 +638,7 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 		}
 		if ((err = gp_startread(o, pgno, ra)) == 0) {
 			__atomic_add_fetch(&v->mmap_miss, 1, __ATOMIC_RELAXED);
-			if (ra == 0 && behind == pgno)
+			if (ra == 0)
 				gp_ranote(o, 0, -1);
 			vm_defer(o, pg_lookup(o, pgno), addr, tid, true);
 			goto unlock;

@@ -64,14 +64,24 @@ void pd_marks(struct upager *pg)
 }
 
 /*
- * pd_coldrun: p, a clean idle inactive page, and the pages after it that
- * are as cold (clean, idle, unwired, unreferenced, inactive, and not
- * mapped into views since their use was last sampled), up to max:
- * freed together they cost one punch.  A sequential scan leaves long runs.
+ * pd_unsampled: is p mapped into views since the daemon last unmapped it
+ * to sample its use (pd_deactivate)?  Until then its use does not show.
+ */
+static bool pd_unsampled(const struct vpage *p)
+{
+	return (p->flags & (PG_MAPPED | PG_ZAPPED)) == PG_MAPPED;
+}
+
+/*
+ * pd_gather: p and the pages after it as cold as it (idle, unwired,
+ * inactive, unreferenced), up to max: with `unsampled`, those mapped
+ * since their use was last sampled (a run to deactivate); without, those
+ * clean and sampled (a run to free: one punch).  A sequential scan leaves
+ * long runs.
  * => object and pqlock held.  The pages are made BUSY, owned by the caller.
  */
-static int pd_coldrun(struct uobj *o, struct vpage *p, struct vpage **run,
-    int max)
+static int pd_gather(struct uobj *o, struct vpage *p, struct vpage **run,
+    int max, bool unsampled)
 {
 	int n = 0;
 
@@ -81,17 +91,17 @@ static int pd_coldrun(struct uobj *o, struct vpage *p, struct vpage **run,
 		if (n >= max)
 			break;
 		p = pg_lookup(o, p->pgno + 1);
-	} while (p != NULL && (p->flags & (PG_CLEAN | PG_BUSY | PG_MAPPED |
-	    PG_ZAPPED)) != (PG_CLEAN | PG_MAPPED) &&
-	    (p->flags & (PG_CLEAN | PG_BUSY)) == PG_CLEAN &&
-	    p->wire == 0 && o->pg->policy->iscold(o->pg, p) &&
-	    !__atomic_load_n(&p->referenced, __ATOMIC_RELAXED));
+	} while (p != NULL && !(p->flags & PG_BUSY) && p->wire == 0 &&
+	    o->pg->policy->iscold(o->pg, p) &&
+	    !__atomic_load_n(&p->referenced, __ATOMIC_RELAXED) &&
+	    (unsampled ? pd_unsampled(p) :
+	    (p->flags & PG_CLEAN) && !pd_unsampled(p)));
 	return n;
 }
 
 /*
  * pd_deactivate: p, an idle inactive page mapped into views, and the
- * pages after it that are as cold and as mapped (up to 64): unmap them
+ * pages after it as cold and as unsampled (up to 64, pd_gather): unmap them
  * from the views (vm_deactivate), and if `tail` send them to the back of
  * the inactive queue.  A page accessed meanwhile faults (a minor fault: its
  * frame is there), which marks it referenced, and the daemon keeps it
@@ -103,17 +113,9 @@ static int pd_coldrun(struct uobj *o, struct vpage *p, struct vpage **run,
 static void pd_deactivate(struct uobj *o, struct vpage *p, bool tail)
 {
 	struct upager *pg = o->pg;
-	struct vpage *run[64];
-	int n = 0, i;
+	struct vpage *run[PD_MAXRUN];
+	int n = pd_gather(o, p, run, PD_MAXRUN, true), i;
 
-	do {
-		pg_busy(p);
-		run[n++] = p;
-		p = pg_lookup(o, p->pgno + 1);
-	} while (n < 64 && p != NULL && !(p->flags & PG_BUSY) &&
-	    p->wire == 0 && (p->flags & (PG_MAPPED | PG_ZAPPED)) ==
-	    PG_MAPPED && pg->policy->iscold(pg, p) &&
-	    !__atomic_load_n(&p->referenced, __ATOMIC_RELAXED));
 	pthread_mutex_unlock(&pg->pqlock);
 	vm_deactivate(o, run[0]->pgno, n);
 	for (i = 0; i < n; i++) {
@@ -147,8 +149,7 @@ static void pd_sample(struct upager *pg)
 		o = p->obj;
 		if (pthread_mutex_trylock(&o->lock) != 0)
 			continue;
-		if (!(p->flags & PG_BUSY) && p->wire == 0 &&
-		    (p->flags & (PG_MAPPED | PG_ZAPPED)) == PG_MAPPED &&
+		if (!(p->flags & PG_BUSY) && p->wire == 0 && pd_unsampled(p) &&
 		    !__atomic_load_n(&p->referenced, __ATOMIC_RELAXED))
 			pd_deactivate(o, p, false);
 		pthread_mutex_unlock(&o->lock);
@@ -205,7 +206,7 @@ static uint64_t pd_scan(struct upager *pg, uint64_t target, int flags,
 			pthread_mutex_unlock(&o->lock);
 			continue;
 		}
-		if ((p->flags & (PG_MAPPED | PG_ZAPPED)) == PG_MAPPED) {
+		if (pd_unsampled(p)) {
 			/* used through views, maybe, where no fault says
 			 * so: unmap it and look again later */
 			if (zapped == NULL)
@@ -229,8 +230,8 @@ static uint64_t pd_scan(struct upager *pg, uint64_t target, int flags,
 		}
 		if (p->flags & PG_CLEAN) {
 			struct vpage *run[PD_MAXRUN];
-			int n = pd_coldrun(o, p, run,
-			    (int)MIN(target - done, (uint64_t)PD_MAXRUN));
+			int n = pd_gather(o, p, run,
+			    (int)MIN(target - done, (uint64_t)PD_MAXRUN), false);
 
 			/* pg_tryfree takes pqlock itself */
 			pthread_mutex_unlock(&pg->pqlock);
@@ -301,6 +302,14 @@ static struct timespec pd_deadline(uint64_t ms)
 	return ts;
 }
 
+/* pd_nap: sleep on the daemon's cv for ms at most.  => pqlock held */
+static void pd_nap(struct upager *pg, uint64_t ms)
+{
+	struct timespec ts = pd_deadline(ms);
+
+	pthread_cond_timedwait(&pg->pdcv, &pg->pqlock, &ts);
+}
+
 /* pd_have_free: are at least `want` frames free now?  => pqlock not held */
 bool pd_have_free(struct upager *pg, uint64_t want)
 {
@@ -324,7 +333,6 @@ static int pd_run(struct upager *pg)
 {
 	uint64_t stuck = 0, target, nfree, skipped, got, seen, now;
 	int werr = 0, tries = 0, futile = 0;
-	struct timespec ts;
 
 	/* progress is frames freed, by the daemon or its pageouts'
 	 * aiodone; a pageout started is only a promise */
@@ -336,8 +344,7 @@ static int pd_run(struct upager *pg)
 			return 0;
 		if (nfree + pg->nlaunder >= target) {
 			/* enough on its way: wait for pageouts to finish */
-			ts = pd_deadline(10);
-			pthread_cond_timedwait(&pg->pdcv, &pg->pqlock, &ts);
+			pd_nap(pg, 10);
 			continue;
 		}
 		skipped = 0;
@@ -360,8 +367,7 @@ static int pd_run(struct upager *pg)
 			return werr;
 		if (pg->nlaunder > 0) {
 			/* nothing freed yet: wait for pageouts */
-			ts = pd_deadline(10);
-			pthread_cond_timedwait(&pg->pdcv, &pg->pqlock, &ts);
+			pd_nap(pg, 10);
 			continue;
 		}
 		if (got > 0)
@@ -382,8 +388,7 @@ static int pd_run(struct upager *pg)
 			continue;
 		}
 		/* with nobody waiting, there is no hurry */
-		ts = pd_deadline(pg->pd_nwait > 0 ? 1 : 10);
-		pthread_cond_timedwait(&pg->pdcv, &pg->pqlock, &ts);
+		pd_nap(pg, pg->pd_nwait > 0 ? 1 : 10);
 	}
 }
 
@@ -395,7 +400,6 @@ static int pd_run(struct upager *pg)
 static void *pd_thread(void *arg)
 {
 	struct upager *pg = arg;
-	struct timespec ts;
 	uint64_t want;
 	int err;
 
@@ -423,8 +427,7 @@ static void *pd_thread(void *arg)
 		if (err != 0 && !pg->pdstop) {
 			/* nothing to be had for now: try again later, or
 			 * when a new waiter comes */
-			ts = pd_deadline(100);
-			pthread_cond_timedwait(&pg->pdcv, &pg->pqlock, &ts);
+			pd_nap(pg, 100);
 		}
 	}
 	pthread_mutex_unlock(&pg->pqlock);
