@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # setup.sh: install what building and testing upager needs (idempotent).
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config liburing-dev)
+# liblmdb-dev, lmdb-utils and sqlite3: the unmodified programs the
+# interposer tests run (t_lmdb, t_sqlite)
+pkgs=(build-essential cmake pkg-config liburing-dev liblmdb-dev lmdb-utils
+  sqlite3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
