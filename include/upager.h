@@ -131,6 +131,8 @@ struct upager_stats {
 	uint64_t pdaemon_passes; /* times the page daemon woke to reclaim */
 	uint64_t deactivated;    /* pages unmapped from views to sample use */
 	uint64_t reactivated;    /* of those, pages used again (a fault) */
+	uint64_t faults;         /* faults on views served (page missing, or
+	                            resident but not mapped there) */
 };
 
 /*

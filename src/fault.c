@@ -598,6 +598,7 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 		vm_wake(pg, addr);
 		goto out;
 	}
+	ST_ADD(pg, faults, 1);
 	o = v->obj;
 	pgno = atop(v->off + (off_t)(addr - (uintptr_t)v->addr));
 	vhi = atop(v->off) + atop(v->len);
@@ -735,8 +736,16 @@ static int vm_init(struct upager *pg)
 	if (pg->vmready)
 		goto out;
 	pg->uffd = pg->pmfd = pg->evfd = -1;
-	if ((pg->uffd = sys_userfaultfd(O_CLOEXEC | O_NONBLOCK |
-	    UFFD_USER_MODE_ONLY)) < 0) {
+	/* faults in the kernel's accesses too (a view as the buffer of
+	 * write(2)): without them such an access would find a hole of the
+	 * memfd and read zeros.  Unprivileged, only user faults may be had. */
+	pg->vmkernel = true;
+	if ((pg->uffd = sys_userfaultfd(O_CLOEXEC | O_NONBLOCK)) == -EPERM) {
+		pg->vmkernel = false;
+		pg->uffd = sys_userfaultfd(O_CLOEXEC | O_NONBLOCK |
+		    UFFD_USER_MODE_ONLY);
+	}
+	if (pg->uffd < 0) {
 		err = pg->uffd;
 		goto fail;
 	}
@@ -839,10 +848,55 @@ void vm_fini(struct upager *pg)
 	pg->vmready = false;
 }
 
-UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
-    int prot, int flags, void **addr)
+/* vm_register: register [a, a + len) of a view with the userfaultfd */
+static int vm_register(struct upager *pg, char *a, size_t len, bool wprot)
 {
 	struct uffdio_register reg;
+
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (uintptr_t)a;
+	reg.range.len = len;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_MINOR |
+	    (wprot ? UFFDIO_REGISTER_MODE_WP : 0);
+	return (int)sys_ioctl(SYS_UFFD, pg->uffd, UFFDIO_REGISTER, &reg);
+}
+
+/*
+ * vm_insert: put a new view on its object's and its pager's lists; it
+ * holds a reference on the object from now on.  => no locks held.
+ */
+static void vm_insert(struct upager *pg, struct uview *v)
+{
+	struct uobj *o = v->obj;
+
+	obj_reference(pg, o);
+	pthread_rwlock_wrlock(&pg->vlock);
+	pthread_mutex_lock(&o->lock);
+	TAILQ_INSERT_TAIL(&o->views, v, objq);
+	obj_unmapwins(o);
+	if (v->shared && (v->prot & PROT_WRITE)) {
+		/* the syncer looks at what views wrote a delay after the
+		 * first writeable view came, not at once */
+		if (__atomic_add_fetch(&o->nwviews, 1, __ATOMIC_RELAXED) == 1)
+			__atomic_store_n(&o->synced_at, now_ms(),
+			    __ATOMIC_RELAXED);
+		o->everwmapped = true;
+		vm_protect(pg, v->addr, v->addr + v->len);
+	}
+	pthread_mutex_unlock(&o->lock);
+	TAILQ_INSERT_TAIL(&pg->views, v, pgq);
+	pthread_rwlock_unlock(&pg->vlock);
+}
+
+/*
+ * vm_mapat: upager_map, at an address: `at` is a hint when fixed is 0 (the
+ * kernel's rules: taken if free), else fixed is MAP_FIXED (views there
+ * are unmapped first) or MAP_FIXED_NOREPLACE.
+ * => no locks held.  Returns 0 or upager_map's errors.
+ */
+int vm_mapat(struct upager_file *f, void *at, int fixed, off_t off,
+    size_t len, int prot, int flags, void **addr)
+{
 	struct uview *v = NULL;
 	struct upager *pg;
 	struct uobj *o;
@@ -853,7 +907,10 @@ UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
 	if (f == NULL || f->magic != UFILE_MAGIC || addr == NULL || len == 0 ||
 	    off < 0 || (off & (off_t)PAGE_MASK) ||
 	    (prot & ~(PROT_READ | PROT_WRITE)) != 0 ||
-	    (flags != MAP_SHARED && flags != MAP_PRIVATE))
+	    (flags != MAP_SHARED && flags != MAP_PRIVATE) ||
+	    (fixed != 0 && fixed != MAP_FIXED &&
+	    fixed != MAP_FIXED_NOREPLACE) ||
+	    (fixed != 0 && ((uintptr_t)at & PAGE_MASK)))
 		return -EINVAL;
 	len = (size_t)round_page((off_t)MIN(len, (size_t)UPAGER_MAX_FILE_SIZE));
 	if (off > UPAGER_MAX_FILE_SIZE - (off_t)len)
@@ -869,16 +926,12 @@ UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
 		return err;
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return -ENOMEM;
-	a = obj_mapframes(o, off, len, prot, flags, &err);
+	if (fixed == MAP_FIXED && (err = vm_unmap_views(at, len, false)) != 0)
+		goto fail;
+	a = obj_mapframes(o, at, off, len, prot, flags | fixed, &err);
 	if (err != 0)
 		goto fail;
-	memset(&reg, 0, sizeof(reg));
-	reg.range.start = (uintptr_t)a;
-	reg.range.len = len;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_MINOR |
-	    (wprot ? UFFDIO_REGISTER_MODE_WP : 0);
-	if ((err = (int)sys_ioctl(SYS_UFFD, pg->uffd, UFFDIO_REGISTER,
-	    &reg)) != 0)
+	if ((err = vm_register(pg, a, len, wprot)) != 0)
 		goto fail;
 	v->addr = a;
 	v->len = len;
@@ -888,23 +941,7 @@ UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
 	v->shared = shared;
 	v->advice = MADV_NORMAL;
 	v->ra_next = UINT64_MAX;
-	obj_reference(pg, o);
-	pthread_rwlock_wrlock(&pg->vlock);
-	pthread_mutex_lock(&o->lock);
-	TAILQ_INSERT_TAIL(&o->views, v, objq);
-	obj_unmapwins(o);
-	if (wprot) {
-		/* the syncer looks at what views wrote a delay after the
-		 * first writeable view came, not at once */
-		if (__atomic_add_fetch(&o->nwviews, 1, __ATOMIC_RELAXED) == 1)
-			__atomic_store_n(&o->synced_at, now_ms(),
-			    __ATOMIC_RELAXED);
-		o->everwmapped = true;
-		vm_protect(pg, a, a + len);
-	}
-	pthread_mutex_unlock(&o->lock);
-	TAILQ_INSERT_TAIL(&pg->views, v, pgq);
-	pthread_rwlock_unlock(&pg->vlock);
+	vm_insert(pg, v);
 	*addr = a;
 	return 0;
 fail:
@@ -912,6 +949,18 @@ fail:
 		(void)sys_munmap(a, len);
 	free(v);
 	return err;
+}
+
+UPAGER_EXPORT int upager_map(upager_file_t *f, off_t off, size_t len,
+    int prot, int flags, void **addr)
+{
+	return vm_mapat(f, NULL, 0, off, len, prot, flags, addr);
+}
+
+/* vm_kernel_faults: do system calls given a view fault it in? */
+bool vm_kernel_faults(struct upager *pg)
+{
+	return pg->vmkernel;
 }
 
 /*
@@ -964,9 +1013,11 @@ static struct upager *vm_lookup_pager(void *addr, bool excl)
 /*
  * vm_cut: unmap [a, cut) of view v, where v->addr <= a < cut <= its end:
  * harvest that part, then drop it; the view shrinks, splits, or goes.
+ * unmap: munmap the range too (else the kernel has already moved it).
  * => vlock held exclusive.  Returns 0 or -ENOMEM (nothing done).
  */
-static int vm_cut(struct upager *pg, struct uview *v, char *a, char *cut)
+static int vm_cut(struct upager *pg, struct uview *v, char *a, char *cut,
+    bool unmap)
 {
 	char *vend = v->addr + v->len;
 	struct uobj *o = v->obj;
@@ -975,7 +1026,8 @@ static int vm_cut(struct upager *pg, struct uview *v, char *a, char *cut)
 
 	if (a == v->addr && cut == vend) {
 		vm_detach(pg, v);
-		(void)sys_munmap(v->addr, v->len);
+		if (unmap)
+			(void)sys_munmap(v->addr, v->len);
 		free(v);
 		return 0;
 	}
@@ -1004,7 +1056,8 @@ static int vm_cut(struct upager *pg, struct uview *v, char *a, char *cut)
 		v->len = (size_t)(a - v->addr);
 	}
 	pthread_mutex_unlock(&o->lock);
-	(void)sys_munmap(a, (size_t)(cut - a));
+	if (unmap)
+		(void)sys_munmap(a, (size_t)(cut - a));
 	return 0;
 }
 
@@ -1048,7 +1101,7 @@ static int vm_unmap_piece(struct upager *pg, struct uview *v, char *a,
     char *cut, void *arg)
 {
 	(void)arg;
-	return vm_cut(pg, v, a, cut);
+	return vm_cut(pg, v, a, cut, true);
 }
 
 UPAGER_EXPORT int upager_unmap(void *addr, size_t len)
@@ -1138,4 +1191,162 @@ UPAGER_EXPORT int upager_madvise(void *addr, size_t len, int advice)
 		return -EINVAL;
 	return vm_walk(addr, len, false, -ENOMEM, false, vm_madvise_piece,
 	    &advice);
+}
+
+/*
+ * vm_unmap_views: unmap whatever parts of views lie in [addr, addr + len),
+ * of every pager, leaving the rest of the range alone (munmap and mmap
+ * MAP_FIXED do that to what they cover).  writeback: first write back
+ * what shared views wrote there, without waiting for the disk; an error
+ * stays with the object for its next sync.
+ * => no locks held.  Returns 0 or -ENOMEM (a view could not be split).
+ */
+int vm_unmap_views(void *addr, size_t len, bool writeback)
+{
+	char *lo = addr, *hi = lo + round_page((off_t)len), *a, *c;
+	struct upager *pg;
+	struct uview *v;
+	int err = 0, e;
+
+	pthread_mutex_lock(&vm_pagers_lock);
+	TAILQ_FOREACH(pg, &vm_pagers, pagerq) {
+		pthread_rwlock_wrlock(&pg->vlock);
+again:
+		TAILQ_FOREACH(v, &pg->views, pgq) {
+			if (v->addr >= hi || v->addr + v->len <= lo)
+				continue;
+			a = MAX(lo, v->addr);
+			c = MIN(hi, v->addr + v->len);
+			if (writeback && v->shared && (v->prot & PROT_WRITE) &&
+			    (e = obj_sync(v->obj, v->off + (a - v->addr),
+			    c - a, 0)) != 0)
+				obj_seterror(v->obj, e);
+			if ((err = vm_cut(pg, v, a, c, true)) != 0)
+				break;
+			goto again;
+		}
+		pthread_rwlock_unlock(&pg->vlock);
+		if (err != 0)
+			break;
+	}
+	pthread_mutex_unlock(&vm_pagers_lock);
+	return err;
+}
+
+/* vm_any_view: does [addr, addr + len) overlap a view?  => no locks held */
+bool vm_any_view(void *addr, size_t len)
+{
+	char *lo = addr, *hi = lo + len;
+	struct upager *pg;
+	struct uview *v;
+	bool any = false;
+
+	pthread_mutex_lock(&vm_pagers_lock);
+	TAILQ_FOREACH(pg, &vm_pagers, pagerq) {
+		pthread_rwlock_rdlock(&pg->vlock);
+		TAILQ_FOREACH(v, &pg->views, pgq)
+			if (v->addr < hi && v->addr + v->len > lo)
+				any = true;
+		pthread_rwlock_unlock(&pg->vlock);
+	}
+	pthread_mutex_unlock(&vm_pagers_lock);
+	return any;
+}
+
+/*
+ * vm_remap: mremap(2) of [old, old + oldlen), which lies in one view.
+ * Shrinking cuts the view; growing or moving is the kernel's mremap, so
+ * the pages and a MAP_PRIVATE view's own copies go along, and the new
+ * range is then registered again (a move drops the registration) and
+ * write-protected, after what the old one had written was harvested.
+ * => no locks held.  Returns VM_NOTVIEW when old is in no view, else 0
+ *    (*out: the new address) or a negative errno: -EFAULT when the range
+ *    leaves the view, -EINVAL for bad arguments (MREMAP_DONTUNMAP,
+ *    oldlen 0), the kernel's -ENOMEM when it cannot grow in place
+ *    without MREMAP_MAYMOVE.
+ */
+int vm_remap(void *old, size_t oldlen, size_t newlen, int flags,
+    void *naddr, void **out)
+{
+	struct uview *v, *nv = NULL;
+	char *a = old, *res = MAP_FAILED;
+	struct upager *pg;
+	struct uobj *o;
+	bool wprot;
+	off_t foff;
+	int err = 0;
+
+	if ((pg = vm_lookup_pager(old, true)) == NULL)
+		return VM_NOTVIEW;
+	v = vm_find(pg, a);
+	o = v->obj;
+	wprot = v->shared && (v->prot & PROT_WRITE);
+	if (((uintptr_t)a & PAGE_MASK) || oldlen == 0 || newlen == 0 ||
+	    oldlen > SIZE_MAX - PAGE_SIZE || newlen > SIZE_MAX - PAGE_SIZE ||
+	    (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) != 0 ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))) {
+		err = -EINVAL;
+		goto out;
+	}
+	oldlen = (size_t)round_page((off_t)oldlen);
+	newlen = (size_t)round_page((off_t)newlen);
+	if (oldlen > (size_t)(v->addr + v->len - a)) {
+		err = -EFAULT;
+		goto out;
+	}
+	foff = v->off + (a - v->addr);
+	if (!(flags & MREMAP_FIXED) && newlen <= oldlen) {
+		if (newlen < oldlen)
+			err = vm_cut(pg, v, a + newlen, a + oldlen, true);
+		*out = a;
+		goto out;
+	}
+	if (foff > UPAGER_MAX_FILE_SIZE - (off_t)newlen) {
+		err = -EINVAL;
+		goto out;
+	}
+	/* the new view, if it moves; allocated first: then nothing fails */
+	if ((nv = calloc(1, sizeof(*nv))) == NULL) {
+		err = -ENOMEM;
+		goto out;
+	}
+	pthread_mutex_lock(&o->lock);
+	vm_harvest(o, atop(foff), atop(foff + (off_t)oldlen));
+	pthread_mutex_unlock(&o->lock);
+	res = (char *)sys_mremap(a, oldlen, newlen, flags, naddr, &err);
+	if (err != 0)
+		goto out;
+	if (res == a && a + oldlen == v->addr + v->len) {
+		/* grown in place, at the view's end: the view grows */
+		if ((err = vm_register(pg, a + oldlen, newlen - oldlen,
+		    wprot)) != 0) {
+			(void)sys_munmap(a + oldlen, newlen - oldlen);
+			goto out;
+		}
+		pthread_mutex_lock(&o->lock);
+		v->len += newlen - oldlen;
+		if (wprot)
+			vm_protect(pg, a + oldlen, a + newlen);
+		pthread_mutex_unlock(&o->lock);
+		*out = a;
+		goto out;
+	}
+	/* moved: the old range is gone from the view, a new view is there */
+	*nv = *v;
+	nv->addr = res;
+	nv->len = newlen;
+	nv->off = foff;
+	nv->ra_next = UINT64_MAX;
+	(void)vm_register(pg, res, newlen, wprot);
+	pthread_rwlock_unlock(&pg->vlock);
+	vm_insert(pg, nv);
+	nv = NULL;
+	pthread_rwlock_wrlock(&pg->vlock);
+	if ((v = vm_find(pg, a)) != NULL)
+		(void)vm_cut(pg, v, a, a + oldlen, false);
+	*out = res;
+out:
+	pthread_rwlock_unlock(&pg->vlock);
+	free(nv);
+	return err;
 }

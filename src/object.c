@@ -43,21 +43,40 @@ static unsigned obj_hash(dev_t dev, ino_t ino)
 
 /*
  * obj_mapframes: map [off, off + len) of the object's frames: the pager
- * map, or a view.  Frames are 4 KiB pages (a huge page would defeat
- * punching one), and a child of fork() does not inherit the mapping: it
- * would see the memfd without the pager behind it, holes as zeros; better
- * that it faults.  => *err gets 0 or a negative errno.
+ * map, or a view, at `at` if not NULL (a hint, or MAP_FIXED* in flags).
+ * Frames are 4 KiB pages (a huge page would defeat punching one), and a
+ * child of fork() does not inherit the mapping: it would see the memfd
+ * without the pager behind it, holes as zeros; better that it faults.  A
+ * core dump leaves them out: it would read the holes.
+ * => *err gets 0 or a negative errno.
  */
-char *obj_mapframes(struct uobj *o, off_t off, size_t len, int prot,
-    int flags, int *err)
+char *obj_mapframes(struct uobj *o, void *at, off_t off, size_t len,
+    int prot, int flags, int *err)
 {
-	char *a = sys_mmap(NULL, len, prot, flags, o->memfd, off, err);
+	char *a = sys_mmap(at, len, prot, flags, o->memfd, off, err);
 
 	if (*err != 0)
 		return MAP_FAILED;
 	(void)sys_madvise(a, len, MADV_NOHUGEPAGE);
 	(void)sys_madvise(a, len, MADV_DONTFORK);
+	(void)sys_madvise(a, len, MADV_DONTDUMP);
 	return a;
+}
+
+/*
+ * obj_fdclose: close a descriptor of the file (dev, ino), or hand it to
+ * the pager's fdkeep: closing any descriptor of a file drops every POSIX
+ * lock the process holds on it, and under the interposer those locks are
+ * the program's.
+ */
+void obj_fdclose(struct upager *pg, dev_t dev, ino_t ino, int fd)
+{
+	if (fd < 0)
+		return;
+	if (pg->fdkeep != NULL)
+		pg->fdkeep(dev, ino, fd);
+	else
+		(void)sys_close(fd);
 }
 
 /*
@@ -87,8 +106,8 @@ int obj_window(struct uobj *o, off_t end)
 		len *= 2;
 	if ((old = malloc(sizeof(*old))) == NULL)
 		return -ENOMEM;
-	base = obj_mapframes(o, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    &err);
+	base = obj_mapframes(o, NULL, 0, len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, &err);
 	if (err != 0)
 		goto fail;
 	if (o->win != NULL) {
@@ -362,13 +381,13 @@ static int obj_attach(struct upager *pg, int fd, bool fdrw, bool writer,
 	}
 	if (o == NULL) {
 		if ((err = obj_create(pg, fd, fdrw, st, &o)) != 0) {
-			(void)sys_close(fd);
+			obj_fdclose(pg, st->st_dev, st->st_ino, fd);
 			return err;
 		}
 	} else if (fdrw && o->wfd < 0) {
 		store_upgrade(o, fd);
 	} else {
-		(void)sys_close(fd);
+		obj_fdclose(pg, st->st_dev, st->st_ino, fd);
 	}
 	o->refs++;
 	if (writer && !(o->flags & UVN_WRITEABLE)) {
@@ -514,6 +533,7 @@ UPAGER_EXPORT int upager_open(upager_t *pg, const char *path, int oflags,
 	    out == NULL || (oflags & ~known) != 0 || acc == O_ACCMODE ||
 	    ((oflags & O_TRUNC) && acc == O_RDONLY))
 		return -EINVAL;
+	memset(&st, 0, sizeof(st));
 	fdrw = writer = acc != O_RDONLY;
 	/* pages are read in even for a writer; O_NONBLOCK: never hang on a
 	 * FIFO, it is refused below */
@@ -543,7 +563,7 @@ UPAGER_EXPORT int upager_open(upager_t *pg, const char *path, int oflags,
 
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if ((rw = sys_open(proc, O_RDWR | O_CLOEXEC, 0)) >= 0) {
-			(void)sys_close(fd);
+			obj_fdclose(pg, st.st_dev, st.st_ino, fd);
 			fd = rw;
 			fdrw = true;
 		}
@@ -571,8 +591,7 @@ UPAGER_EXPORT int upager_open(upager_t *pg, const char *path, int oflags,
 	*out = f;
 	return 0;
 fail:
-	if (fd >= 0)
-		(void)sys_close(fd);
+	obj_fdclose(pg, st.st_dev, st.st_ino, fd);
 	free(f);
 	return err;
 }

@@ -55,12 +55,10 @@ void store_upgrade(struct uobj *o, int wfd)
 
 void store_close(struct uobj *o)
 {
-	if (o->dfd >= 0)
-		(void)sys_close(o->dfd);
-	if (o->wfd >= 0 && o->wfd != o->fd)
-		(void)sys_close(o->wfd);
-	if (o->fd >= 0)
-		(void)sys_close(o->fd);
+	obj_fdclose(o->pg, o->dev, o->ino, o->dfd);
+	if (o->wfd != o->fd)
+		obj_fdclose(o->pg, o->dev, o->ino, o->wfd);
+	obj_fdclose(o->pg, o->dev, o->ino, o->fd);
 	o->dfd = o->wfd = o->fd = -1;
 }
 
@@ -69,7 +67,7 @@ static void store_nodirect(struct uobj *o, int dfd)
 {
 	if (__atomic_compare_exchange_n(&o->dfd, &dfd, -1, false,
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		(void)sys_close(dfd);
+		obj_fdclose(o->pg, o->dev, o->ino, dfd);
 }
 
 /*

@@ -248,6 +248,26 @@ void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
 	return r == -1 ? MAP_FAILED : (void *)r;
 }
 
+/* sys_mremap: mremap(2), injectable as an mmap */
+void *sys_mremap(void *old, size_t oldlen, size_t newlen, int flags,
+    void *naddr, int *err)
+{
+	long r;
+	int f;
+
+	do {
+		f = sys_inject(SYS_MMAP);
+		if (f < 0) {
+			r = -1;
+			errno = -f;
+		} else {
+			r = RAW(SYS_mremap, old, oldlen, newlen, flags, naddr);
+		}
+	} while (r == -1 && errno == EINTR);
+	*err = r == -1 ? -errno : 0;
+	return r == -1 ? MAP_FAILED : (void *)r;
+}
+
 int sys_munmap(void *addr, size_t len)
 {
 	return (int)SYS_CALL(SYS_MUNMAP, RAW(SYS_munmap, addr, len),

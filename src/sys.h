@@ -77,6 +77,8 @@ int sys_punch(int fd, off_t off, off_t len);
 int sys_frames(int fd, off_t off, off_t len);
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
     int *err);
+void *sys_mremap(void *old, size_t oldlen, size_t newlen, int flags,
+    void *naddr, int *err);
 int sys_munmap(void *addr, size_t len);
 int sys_madvise(void *addr, size_t len, int advice);
 int sys_mprotect(void *addr, size_t len, int prot);

@@ -241,6 +241,10 @@ struct upager {
 	struct uobjlist persist;   /* persisting objects, oldest first */
 	int npersist;
 	struct ufilelist files;    /* open handles, closed by destroy */
+	/* where the descriptors of files go instead of close(2), if set: the
+	 * interposer's, since a close drops the program's POSIX locks on the
+	 * file (preload.c) */
+	void (*fdkeep)(dev_t dev, ino_t ino, int fd);
 
 	pthread_mutex_t pqlock;
 	const struct pd_policy *policy;  /* the replacement policy (policy.h) */
@@ -258,6 +262,7 @@ struct upager {
 	/* mapped views (fault.c), set up at the first upager_map */
 	pthread_mutex_t vminit;
 	bool vmready;
+	bool vmkernel;             /* the kernel's own accesses fault too */
 	int uffd;                  /* the userfaultfd of every view */
 	int pmfd;                  /* /proc/self/pagemap, for PAGEMAP_SCAN */
 	int evfd;                  /* tells the fault threads to stop */
@@ -394,8 +399,9 @@ int store_sync(struct uobj *o);
 
 /* object.c */
 int obj_window(struct uobj *o, off_t end);
-char *obj_mapframes(struct uobj *o, off_t off, size_t len, int prot,
-    int flags, int *err);
+char *obj_mapframes(struct uobj *o, void *at, off_t off, size_t len,
+    int prot, int flags, int *err);
+void obj_fdclose(struct upager *pg, dev_t dev, ino_t ino, int fd);
 int obj_setsize(struct uobj *o, off_t nsize);
 void obj_zerotail(struct uobj *o, off_t size);
 int obj_sync(struct uobj *o, off_t off, off_t len, int flags);
@@ -426,6 +432,15 @@ void vm_pend_wake(struct uobj *o, struct vpage *p, int err);
 void vm_frames_wake(struct upager *pg, int err);
 int pg_tryfree(struct uobj *o, struct vpage **pps, int n);
 void ubc_prefault(const void *buf, size_t len);
+/* for the interposer (preload.c): mmap's and mremap's other cases */
+#define VM_NOTVIEW 1               /* vm_remap: no view there */
+int vm_mapat(struct upager_file *f, void *at, int fixed, off_t off,
+    size_t len, int prot, int flags, void **addr);
+int vm_remap(void *old, size_t oldlen, size_t newlen, int flags,
+    void *naddr, void **out);
+int vm_unmap_views(void *addr, size_t len, bool writeback);
+bool vm_any_view(void *addr, size_t len);
+bool vm_kernel_faults(struct upager *pg);
 
 /* ubc.c */
 ssize_t ubc_read(struct upager_file *f, void *buf, size_t len, off_t off);
