@@ -136,6 +136,10 @@ static void aio_plan(struct aio_req *r)
 		memset(r->holes, 0, (size_t)r->n);
 		n = store_plan(r->obj, ptoa(r->pps[0]->pgno),
 		    (size_t)ptoa(r->n), r->limit, r->holes, runs);
+		if (n < 0) {
+			r->err = n;
+			n = 0;
+		}
 		for (i = 0; i < n; i++)
 			fds[i] = store_rddev(r->obj);
 	}

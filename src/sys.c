@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,6 +171,17 @@ ssize_t sys_pread(int fd, void *buf, size_t len, off_t off)
 {
 	return SYS_CALL(SYS_PREAD, RAW(SYS_pread64, fd, buf, len, off),
 	    RAW(SYS_pread64, fd, buf, HALF(len), off));
+}
+
+/* sys_pread_cached: what the kernel's cache holds of [off, off + len),
+ * without waiting for the disk (RWF_NOWAIT): -EAGAIN when it has not the
+ * first page; short where it has not the next */
+ssize_t sys_pread_cached(int fd, void *buf, size_t len, off_t off)
+{
+	struct iovec iov = { buf, len }, half = { buf, HALF(len) };
+
+	return SYS_CALL(SYS_PREAD, RAW(SYS_preadv2, fd, &iov, 1, off, 0,
+	    RWF_NOWAIT), RAW(SYS_preadv2, fd, &half, 1, off, 0, RWF_NOWAIT));
 }
 
 ssize_t sys_pwrite(int fd, const void *buf, size_t len, off_t off)

@@ -93,6 +93,7 @@ int sys_event(int fd);
 
 /* sys_pread_full/sys_pwrite_full: loop over short transfers; a read stops
  * at EOF and returns the bytes moved. */
+ssize_t sys_pread_cached(int fd, void *buf, size_t len, off_t off);
 ssize_t sys_pread_full(int fd, void *buf, size_t len, off_t off);
 ssize_t sys_pwrite_full(int fd, const void *buf, size_t len, off_t off);
 
