@@ -106,6 +106,28 @@ static bool vm_overlap(struct uview *v, uint64_t lo, uint64_t hi,
 }
 
 /*
+ * vm_unmapped: pages [lo, hi) left a view: where no view holds them any
+ * more, they are mapped nowhere, and a new view's fault maps them again
+ * with its window (vm_map_window).  => object locked; the view is off
+ * the object's list, or no longer covers the range.
+ */
+static void vm_unmapped(struct uobj *o, uint64_t lo, uint64_t hi)
+{
+	struct vpage *p;
+	struct uview *v;
+	char *s, *e;
+	uint64_t key = lo;
+
+	TAILQ_FOREACH(v, &o->views, objq)
+		if (vm_overlap(v, lo, hi, &s, &e))
+			return;
+	while ((p = rdx_next(&o->idx, &key)) != NULL && key < hi) {
+		p->flags &= ~PG_MAPPED;
+		key++;
+	}
+}
+
+/*
  * vm_protect: write-protect [start, end) of a view without looking at
  * what was written: a range no view could have written yet (a new view;
  * pages past EOF) would otherwise read as written to the first scan.
@@ -384,6 +406,11 @@ static uint64_t vm_map_window(struct upager *pg, struct uview *v,
 	uint64_t rstart[VM_MAPWIN / 2 + 1];
 	struct vpage *w[VM_MAPWIN];
 	int rlen[VM_MAPWIN / 2 + 1], nw = 0, nr = 0, i, skipped = 0;
+	/* alone, a shared view has every PG_MAPPED page mapped already: an
+	 * earlier fault's window did it, and mapping it again costs a
+	 * failing ioctl a page */
+	bool sole = v->shared && TAILQ_FIRST(&o->views) == v &&
+	    TAILQ_NEXT(v, objq) == NULL;
 
 	for (k = lo; k < hi; k++) {
 		struct vpage *p = pg_lookup(o, k);
@@ -393,6 +420,8 @@ static uint64_t vm_map_window(struct upager *pg, struct uview *v,
 		/* unmapped for the daemon to see whether it is used: only
 		 * its own fault may map it */
 		if ((p->flags & PG_ZAPPED) && k != pgno)
+			continue;
+		if (sole && (p->flags & PG_MAPPED) && k != pgno)
 			continue;
 		/* the scan is coming: keep the reading ahead of it */
 		if (p->flags & PG_RAMARK)
@@ -805,6 +834,7 @@ static void vm_detach(struct upager *pg, struct uview *v)
 	TAILQ_REMOVE(&o->views, v, objq);
 	if (v->shared && (v->prot & PROT_WRITE))
 		__atomic_sub_fetch(&o->nwviews, 1, __ATOMIC_RELAXED);
+	vm_unmapped(o, atop(v->off), atop(v->off) + atop(v->len));
 	pthread_mutex_unlock(&o->lock);
 	obj_release(pg, o);
 }
@@ -1055,6 +1085,7 @@ static int vm_cut(struct upager *pg, struct uview *v, char *a, char *cut,
 	} else {
 		v->len = (size_t)(a - v->addr);
 	}
+	vm_unmapped(o, plo, plo + atop(cut - a));
 	pthread_mutex_unlock(&o->lock);
 	if (unmap)
 		(void)sys_munmap(a, (size_t)(cut - a));
