@@ -298,9 +298,10 @@ __attribute__((destructor)) static void pl_fini(void)
 
 	pthread_mutex_lock(&pl_lock);
 	if (pl_pg != NULL && !pl_child) {
+		pl_syncall();
+		/* after the write-back, which they count */
 		if (s != NULL && strcmp(s, "1") == 0)
 			pl_print_stats();
-		pl_syncall();
 	}
 	pthread_mutex_unlock(&pl_lock);
 }

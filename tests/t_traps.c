@@ -84,6 +84,11 @@ int main(void)
 			continue;
 		}
 		faults += upager_stat(err_p, "faults");
+		(void)upager_stat(err_p, "ra_used");
+		/* what was written went out in clusters */
+		if (strcmp(s, "sync") == 0 || strcmp(s, "exit") == 0)
+			CHECK(upager_stat(err_p, "wb_clusters") > 0 &&
+			    upager_stat(err_p, "pages_out") > 0);
 		peak = upager_stat(err_p, "peak_resident");
 		CHECK(peak <= (512 << 10) / PGSZ);
 		printf("t_traps: %s: ok (%s)\n", s,
