@@ -465,9 +465,7 @@ PL_EXPORT int open(const char *path, int flags, ...)
 }
 
 PL_EXPORT int open64(const char *path, int flags, ...)
-{
-	return pl_openat(AT_FDCWD, path, flags, PL_MODE(flags));
-}
+    __attribute__((alias("open")));
 
 PL_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
@@ -475,9 +473,7 @@ PL_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 }
 
 PL_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	return pl_openat(dirfd, path, flags, PL_MODE(flags));
-}
+    __attribute__((alias("openat")));
 
 PL_EXPORT int __open_2(const char *path, int flags)
 {
@@ -485,9 +481,7 @@ PL_EXPORT int __open_2(const char *path, int flags)
 }
 
 PL_EXPORT int __open64_2(const char *path, int flags)
-{
-	return pl_openat(AT_FDCWD, path, flags, 0);
-}
+    __attribute__((alias("__open_2")));
 
 PL_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
@@ -495,9 +489,7 @@ PL_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 }
 
 PL_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
-{
-	return pl_openat(dirfd, path, flags, 0);
-}
+    __attribute__((alias("__openat_2")));
 
 PL_EXPORT int creat(const char *path, mode_t mode)
 {
@@ -505,9 +497,7 @@ PL_EXPORT int creat(const char *path, mode_t mode)
 }
 
 PL_EXPORT int creat64(const char *path, mode_t mode)
-{
-	return pl_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
-}
+    __attribute__((alias("creat")));
 
 PL_EXPORT int close(int fd)
 {
@@ -591,15 +581,7 @@ PL_EXPORT int fcntl(int fd, int cmd, ...)
 }
 
 PL_EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	unsigned long arg;
-	va_list ap;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, unsigned long);
-	va_end(ap);
-	return pl_fcntl(fd, cmd, arg);
-}
+    __attribute__((alias("fcntl")));
 
 /*
  * pl_touch: where the pager sees only the program's own faults, touch a
@@ -735,9 +717,7 @@ PL_EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t off)
 }
 
 PL_EXPORT ssize_t pread64(int fd, void *buf, size_t count, off_t off)
-{
-	return pl_pread(fd, buf, count, off);
-}
+    __attribute__((alias("pread")));
 
 PL_EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t off)
 {
@@ -745,9 +725,7 @@ PL_EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t off)
 }
 
 PL_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off_t off)
-{
-	return pl_pwrite(fd, buf, count, off);
-}
+    __attribute__((alias("pwrite")));
 
 PL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
@@ -783,9 +761,7 @@ PL_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int cnt, off_t off)
 
 PL_EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int cnt,
     off_t off)
-{
-	return pl_prwv(fd, iov, cnt, off, 0, false, false);
-}
+    __attribute__((alias("preadv")));
 
 PL_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int cnt,
     off_t off)
@@ -795,9 +771,7 @@ PL_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int cnt,
 
 PL_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int cnt,
     off_t off)
-{
-	return pl_prwv(fd, iov, cnt, off, 0, true, false);
-}
+    __attribute__((alias("pwritev")));
 
 PL_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt,
     off_t off, int flags)
@@ -807,9 +781,7 @@ PL_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt,
 
 PL_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int cnt,
     off_t off, int flags)
-{
-	return pl_prwv(fd, iov, cnt, off, flags, false, true);
-}
+    __attribute__((alias("preadv2")));
 
 PL_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt,
     off_t off, int flags)
@@ -819,9 +791,7 @@ PL_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt,
 
 PL_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int cnt,
     off_t off, int flags)
-{
-	return pl_prwv(fd, iov, cnt, off, flags, true, true);
-}
+    __attribute__((alias("pwritev2")));
 
 /*
  * pl_lseek: a managed descriptor's position is the kernel's; only the end
@@ -868,9 +838,7 @@ PL_EXPORT off_t lseek(int fd, off_t off, int whence)
 }
 
 PL_EXPORT off_t lseek64(int fd, off_t off, int whence)
-{
-	return pl_lseek(fd, off, whence);
-}
+    __attribute__((alias("lseek")));
 
 /* pl_handle: the upager handle of a managed descriptor, or NULL */
 static upager_file_t *pl_handle(int fd)
@@ -910,9 +878,7 @@ PL_EXPORT int ftruncate(int fd, off_t len)
 }
 
 PL_EXPORT int ftruncate64(int fd, off_t len)
-{
-	return pl_ftruncate(fd, len);
-}
+    __attribute__((alias("ftruncate")));
 
 /* pl_truncate: by path; a managed file is truncated by its pager, which
  * the caller may write (the kernel's permission check comes first) */
@@ -946,9 +912,7 @@ PL_EXPORT int truncate(const char *path, off_t len)
 }
 
 PL_EXPORT int truncate64(const char *path, off_t len)
-{
-	return pl_truncate(path, len);
-}
+    __attribute__((alias("truncate")));
 
 static int pl_fsync(int fd, long nr)
 {
@@ -1163,9 +1127,7 @@ PL_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 
 PL_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
     off_t off)
-{
-	return pl_mmap(addr, len, prot, flags, fd, off);
-}
+    __attribute__((alias("mmap")));
 
 /* munmap: views in the range are written back and unmapped, the rest is
  * the kernel's, as one munmap may cover both */

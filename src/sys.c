@@ -241,43 +241,34 @@ int sys_punch(int fd, off_t off, off_t len)
 	    RAW(SYS_fallocate, fd, mode, off, len));
 }
 
+/* SYS_MAPCALL: a call that returns an address (mmap, mremap): injected
+ * as SYS_MMAP, EINTR retried; *err gets 0 or the error */
+#define SYS_MAPCALL(call) ({						\
+	long r_;							\
+	int f_;								\
+									\
+	do {								\
+		if ((f_ = sys_inject(SYS_MMAP)) < 0) {			\
+			r_ = -1;					\
+			errno = -f_;					\
+		} else {						\
+			r_ = (call);					\
+		}							\
+	} while (r_ == -1 && errno == EINTR);				\
+	*err = r_ == -1 ? -errno : 0;					\
+	r_ == -1 ? MAP_FAILED : (void *)r_;				\
+})
+
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
     int *err)
 {
-	long r;
-	int f;
-
-	do {
-		f = sys_inject(SYS_MMAP);
-		if (f < 0) {
-			r = -1;
-			errno = -f;
-		} else {
-			r = RAW(SYS_mmap, addr, len, prot, flags, fd, off);
-		}
-	} while (r == -1 && errno == EINTR);
-	*err = r == -1 ? -errno : 0;
-	return r == -1 ? MAP_FAILED : (void *)r;
+	return SYS_MAPCALL(RAW(SYS_mmap, addr, len, prot, flags, fd, off));
 }
 
-/* sys_mremap: mremap(2), injectable as an mmap */
 void *sys_mremap(void *old, size_t oldlen, size_t newlen, int flags,
     void *naddr, int *err)
 {
-	long r;
-	int f;
-
-	do {
-		f = sys_inject(SYS_MMAP);
-		if (f < 0) {
-			r = -1;
-			errno = -f;
-		} else {
-			r = RAW(SYS_mremap, old, oldlen, newlen, flags, naddr);
-		}
-	} while (r == -1 && errno == EINTR);
-	*err = r == -1 ? -errno : 0;
-	return r == -1 ? MAP_FAILED : (void *)r;
+	return SYS_MAPCALL(RAW(SYS_mremap, old, oldlen, newlen, flags, naddr));
 }
 
 int sys_munmap(void *addr, size_t len)
