@@ -30,6 +30,8 @@
  * Everything else goes to the kernel with raw system calls: the pager
  * itself makes raw calls too (sys.c), so nothing comes back here, and no
  * dlsym is needed (but for the exec and spawn calls that search PATH).
+ * Should libc call an interposed name while this thread is in here
+ * holding pl_lock, that call goes to the kernel (pl_enter).
  *
  * A descriptor of a regular file is noted at open (device, inode, access
  * mode) and at dup; descriptors this library did not see made (inherited)
@@ -101,6 +103,28 @@ static bool pl_child;          /* after fork: everything passes through */
 static pthread_mutex_t pl_glock = PTHREAD_MUTEX_INITIALIZER;
 static struct pl_grave *pl_graves;
 static int pl_ngraves, pl_maxgraves;
+static __thread bool pl_inside;  /* this thread holds pl_lock */
+
+/*
+ * pl_enter: take pl_lock, unless this thread holds it already: a call the
+ * interposer makes through libc while holding it, if libc calls an
+ * interposed name, comes back here and must go to the kernel untouched.
+ * Returns false then, and the caller passes through.
+ */
+static bool pl_enter(void)
+{
+	if (pl_inside)
+		return false;
+	pthread_mutex_lock(&pl_lock);
+	pl_inside = true;
+	return true;
+}
+
+static void pl_leave(void)
+{
+	pl_inside = false;
+	pthread_mutex_unlock(&pl_lock);
+}
 
 /* pl_ret: a libc-style result from a raw call or an upager one */
 static long pl_ret(long r)
@@ -223,9 +247,10 @@ static void pl_bury(void)
 {
 	int fds[64], n = 0, i, j;
 
-	pthread_mutex_lock(&pl_lock);
+	if (!pl_enter())
+		return;
 	if (pl_child) {
-		pthread_mutex_unlock(&pl_lock);
+		pl_leave();
 		return;
 	}
 	pthread_mutex_lock(&pl_glock);
@@ -238,7 +263,7 @@ static void pl_bury(void)
 	}
 	pl_ngraves = j;
 	pthread_mutex_unlock(&pl_glock);
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 	for (i = 0; i < n; i++)
 		(void)syscall(SYS_close, fds[i]);
 }
@@ -269,12 +294,13 @@ static void pl_syncall(void)
 static void pl_prefork(void)
 {
 	pthread_mutex_lock(&pl_lock);
+	pl_inside = true;
 	pl_syncall();
 }
 
 static void pl_postfork_parent(void)
 {
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 }
 
 /* pl_postfork_child: the pager's threads did not come along: it is the
@@ -283,7 +309,7 @@ static void pl_postfork_child(void)
 {
 	pl_child = true;
 	pl_pg = NULL;
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 }
 
 __attribute__((constructor)) static void pl_init(void)
@@ -296,14 +322,15 @@ __attribute__((destructor)) static void pl_fini(void)
 {
 	const char *s = getenv("UPAGER_STATS");
 
-	pthread_mutex_lock(&pl_lock);
+	if (!pl_enter())
+		return;
 	if (pl_pg != NULL && !pl_child) {
 		pl_syncall();
 		/* after the write-back, which they count */
 		if (s != NULL && strcmp(s, "1") == 0)
 			pl_print_stats();
 	}
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 }
 
 /* pl_pager: the process's pager, made at the first managed file.
@@ -381,9 +408,9 @@ static void pl_opened(int fd, const char *path, int flags)
 
 	if (pl_child || fd < 0 || fd >= PL_MAXFD)
 		return;
-	if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode))
+	if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    !pl_enter())
 		return;
-	pthread_mutex_lock(&pl_lock);
 	e = &pl_fds[fd];
 	memset(e, 0, sizeof(*e));
 	e->reg = true;
@@ -397,7 +424,7 @@ static void pl_opened(int fd, const char *path, int flags)
 	/* another descriptor of a managed file, or a path asked for */
 	if (!e->never && (pl_managed(e) || pl_matches(path)))
 		(void)pl_manage(fd);
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 }
 
 /* pl_forget: fd is closed (or is about to be): its handle, to close.
@@ -406,12 +433,13 @@ static upager_file_t *pl_forget(int fd)
 {
 	upager_file_t *uf = NULL;
 
-	pthread_mutex_lock(&pl_lock);
+	if (!pl_enter())
+		return NULL;
 	if (!pl_child && fd >= 0 && fd < PL_MAXFD) {
 		uf = pl_fds[fd].uf;
 		memset(&pl_fds[fd], 0, sizeof(pl_fds[fd]));
 	}
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 	return uf;
 }
 
@@ -421,7 +449,8 @@ static void pl_dupped(int fd, int nfd)
 {
 	struct pl_fd *e, *n;
 
-	pthread_mutex_lock(&pl_lock);
+	if (!pl_enter())
+		return;
 	if (!pl_child && fd >= 0 && fd < PL_MAXFD && nfd >= 0 &&
 	    nfd < PL_MAXFD && (e = &pl_fds[fd])->reg) {
 		n = &pl_fds[nfd];
@@ -431,7 +460,7 @@ static void pl_dupped(int fd, int nfd)
 		if (e->uf != NULL)
 			(void)pl_manage(nfd);
 	}
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 }
 
 static int pl_openat(int dirfd, const char *path, int flags, mode_t mode)
@@ -559,10 +588,9 @@ static int pl_fcntl(int fd, int cmd, unsigned long arg)
 		return (int)pl_ret(r);
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
 		pl_dupped(fd, (int)r);
-	} else if (cmd == F_SETFL && fd < PL_MAXFD) {
-		pthread_mutex_lock(&pl_lock);
+	} else if (cmd == F_SETFL && fd < PL_MAXFD && pl_enter()) {
 		pl_fds[fd].append = (arg & O_APPEND) != 0;
-		pthread_mutex_unlock(&pl_lock);
+		pl_leave();
 	}
 	return (int)r;
 }
@@ -616,9 +644,12 @@ static ssize_t pl_io(int fd, const struct iovec *iov, int cnt, off_t off,
 	struct pl_fd *e;
 	int i;
 
-	pthread_mutex_lock(&pl_lock);
+	if (!pl_enter()) {
+		*managed = false;
+		return 0;
+	}
 	if ((e = pl_get(fd)) == NULL) {
-		pthread_mutex_unlock(&pl_lock);
+		pl_leave();
 		*managed = false;
 		return 0;
 	}
@@ -629,7 +660,7 @@ static ssize_t pl_io(int fd, const struct iovec *iov, int cnt, off_t off,
 		off = upager_size(uf);
 	else if (usepos)
 		off = (off_t)pl_raw(syscall(SYS_lseek, fd, 0, SEEK_CUR));
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 	if (cnt < 0 || cnt > IOV_MAX) {
 		r = -EINVAL;
 		goto out;
@@ -802,10 +833,12 @@ static off_t pl_lseek(int fd, off_t off, int whence)
 	struct pl_fd *e;
 	off_t size = -1, r;
 
-	pthread_mutex_lock(&pl_lock);
-	if ((e = pl_get(fd)) != NULL)
-		size = upager_size(e->uf);
-	pthread_mutex_unlock(&pl_lock);
+	e = NULL;
+	if (pl_enter()) {
+		if ((e = pl_get(fd)) != NULL)
+			size = upager_size(e->uf);
+		pl_leave();
+	}
 	if (e == NULL || size < 0 || whence == SEEK_SET || whence == SEEK_CUR)
 		return (off_t)pl_ret(pl_raw(syscall(SYS_lseek, fd, off,
 		    whence)));
@@ -846,9 +879,10 @@ static upager_file_t *pl_handle(int fd)
 	struct pl_fd *e;
 	upager_file_t *uf;
 
-	pthread_mutex_lock(&pl_lock);
+	if (!pl_enter())
+		return NULL;
 	uf = (e = pl_get(fd)) != NULL ? e->uf : NULL;
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 	return uf;
 }
 
@@ -893,12 +927,16 @@ static int pl_truncate(const char *path, off_t len)
 	    O_CLOEXEC));
 	if (fd < 0)
 		return (int)pl_ret(fd);
-	pthread_mutex_lock(&pl_lock);
+	if (!pl_enter()) {
+		r = pl_raw(syscall(SYS_ftruncate, fd, len));
+		(void)syscall(SYS_close, fd);
+		return (int)pl_ret(r);
+	}
 	if (syscall(SYS_fstat, fd, &st) == 0)
 		uf = pl_byino(st.st_dev, st.st_ino);
 	r = uf != NULL ? upager_truncate(uf, len) :
 	    pl_raw(syscall(SYS_ftruncate, fd, len));
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 	/* a descriptor of the program's file: closed once nobody's locks
 	 * hang on it */
 	pl_keepfd(st.st_dev, st.st_ino, fd);
@@ -940,13 +978,12 @@ static void pl_fixsize(struct stat *st)
 	upager_file_t *uf;
 	off_t size;
 
-	if (!S_ISREG(st->st_mode))
+	if (!S_ISREG(st->st_mode) || !pl_enter())
 		return;
-	pthread_mutex_lock(&pl_lock);
 	if ((uf = pl_byino(st->st_dev, st->st_ino)) != NULL &&
 	    (size = upager_size(uf)) >= 0)
 		st->st_size = size;
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 }
 
 /* pl_statat: every stat call but statx: struct stat64 is struct stat on
@@ -1093,7 +1130,9 @@ static void *pl_mmap(void *addr, size_t len, int prot, int flags, int fd,
 	struct pl_fd *e;
 	void *a;
 
-	pthread_mutex_lock(&pl_lock);
+	if (!pl_enter())
+		return (void *)pl_ret(pl_raw(syscall(SYS_mmap, addr, len, prot,
+		    flags, fd, off)));
 	if (!pl_child && !(flags & MAP_ANONYMOUS) && fd >= 0 &&
 	    fd < PL_MAXFD && (e = &pl_fds[fd])->reg && !e->never) {
 		if (e->uf == NULL && (type == MAP_SHARED ||
@@ -1101,7 +1140,7 @@ static void *pl_mmap(void *addr, size_t len, int prot, int flags, int fd,
 			err = pl_manage(fd);
 		uf = e->uf;
 	}
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 	if (err != 0)
 		return (void *)pl_ret(err);
 	if (uf == NULL) {
@@ -1220,9 +1259,10 @@ PL_EXPORT int posix_madvise(void *addr, size_t len, int advice)
  */
 static void pl_preexec(void)
 {
-	pthread_mutex_lock(&pl_lock);
+	if (!pl_enter())
+		return;
 	pl_syncall();
-	pthread_mutex_unlock(&pl_lock);
+	pl_leave();
 }
 
 #define PL_NEXT(name) ({							static __typeof__(name) *next_;															if (next_ == NULL)								next_ = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);		next_;								})
