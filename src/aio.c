@@ -50,6 +50,8 @@ struct aio_run {
 	struct store_run r;
 	int fd;
 	int inject;                /* an injected error: complete with it */
+	bool trycache;             /* io_uring: read the kernel's cache first
+	                              (RWF_NOWAIT), the rest from fd */
 	size_t len;                /* bytes asked (fewer for a short read) */
 	struct __kernel_timespec delay;
 };
@@ -134,8 +136,11 @@ static void aio_plan(struct aio_req *r)
 		}
 	} else {
 		memset(r->holes, 0, (size_t)r->n);
+		/* io_uring reads the kernel's cache in its own SQE (see
+		 * aio_cachedone): the planner may hold the object lock */
 		n = store_plan(r->obj, ptoa(r->pps[0]->pgno),
-		    (size_t)ptoa(r->n), r->limit, r->holes, runs);
+		    (size_t)ptoa(r->n), r->limit, r->holes, runs,
+		    r->obj->pg->aioengine != UPAGER_ENGINE_URING);
 		if (n < 0) {
 			r->err = n;
 			n = 0;
@@ -150,20 +155,31 @@ static void aio_plan(struct aio_req *r)
 		r->runs[i].r = runs[i];
 		r->runs[i].fd = fds[i];
 		r->runs[i].len = runs[i].len;
+		r->runs[i].trycache = !r->write &&
+		    r->obj->pg->aioengine == UPAGER_ENGINE_URING &&
+		    fds[i] != r->obj->fd;
 	}
 }
 
-/* aio_rundone: run u's read returned res: finish it; true when it was
- * the last of its request.  => no locks held. */
-static bool aio_rundone(struct aio_run *u, ssize_t res)
+/* aio_runend: run u is over, with err; true when it was the last of its
+ * request.  => no locks held. */
+static bool aio_runend(struct aio_run *u, int err)
 {
 	struct aio_req *r = u->req;
-	int err = r->write ? store_wrundone(r->obj, &u->r, u->fd, res) :
-	    store_rundone(r->obj, &u->r, u->fd, res);
 
 	if (err != 0 && r->err == 0)
 		r->err = err;
 	return __atomic_sub_fetch(&r->left, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/* aio_rundone: run u's read or write returned res: finish it; true when
+ * it was the last of its request.  => no locks held. */
+static bool aio_rundone(struct aio_run *u, ssize_t res)
+{
+	struct aio_req *r = u->req;
+
+	return aio_runend(u, r->write ? store_wrundone(r->obj, &u->r, u->fd,
+	    res) : store_rundone(r->obj, &u->r, u->fd, res));
 }
 
 /* ---- the engine of worker threads ---- */
@@ -221,6 +237,7 @@ struct aio_uring {
 
 /* tags in the low bit of user_data: runs are pointer-aligned */
 #define AIO_TAG_DELAY 1ul
+#define AIO_TAG_CACHED 2ul         /* the read of the kernel's cache */
 #define AIO_STOP 0ul               /* user_data of the reaper's last NOP */
 
 /*
@@ -232,9 +249,16 @@ static void aio_uring_prep(struct aio_uring *u, struct aio_run *run)
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
 	char *buf = run->req->obj->win + run->r.off;
 
-	if (run->inject != 0)
+	if (run->inject != 0) {
 		io_uring_prep_nop(sqe);
-	else if (run->req->write)
+	} else if (run->trycache) {
+		io_uring_prep_read(sqe, run->req->obj->fd, buf,
+		    (unsigned)run->len, (uint64_t)run->r.off);
+		sqe->rw_flags = RWF_NOWAIT;
+		io_uring_sqe_set_data64(sqe, (uintptr_t)run | AIO_TAG_CACHED);
+		u->inflight++;
+		return;
+	} else if (run->req->write)
 		io_uring_prep_write(sqe, run->fd, buf, (unsigned)run->len,
 		    (uint64_t)run->r.off);
 	else
@@ -302,6 +326,31 @@ static int aio_uring_kick(struct upager *pg)
 	return err < 0 ? err : 0;
 }
 
+/*
+ * aio_cachedone: run's read of the kernel's cache returned res: what it
+ * had is in (store_cached); the rest goes to the disk, O_DIRECT, in
+ * another SQE.  => no locks held; the reaper's.
+ */
+static void aio_cachedone(struct upager *pg, struct aio_run *run, int res)
+{
+	ssize_t done = store_cached(run->req->obj, &run->r, res);
+
+	run->trycache = false;
+	if (done < 0 || (size_t)done >= run->r.len) {
+		if (aio_runend(run, done < 0 ? (int)done : 0))
+			aio_done(run->req);
+		return;
+	}
+	run->r.off += (off_t)done;
+	run->r.len -= (size_t)done;
+	run->r.data -= (size_t)done;
+	run->len = run->r.len;
+	pthread_mutex_lock(&pg->aiolock);
+	aio_uring_prep(pg->aioring, run);
+	(void)aio_uring_kick(pg);
+	pthread_mutex_unlock(&pg->aiolock);
+}
+
 /* aio_reaper: reap completions: finish runs, complete requests. */
 static void *aio_reaper(void *arg)
 {
@@ -333,6 +382,11 @@ static void *aio_reaper(void *arg)
 		pthread_mutex_unlock(&pg->aiolock);
 		if (data == AIO_STOP || (data & AIO_TAG_DELAY))
 			continue;
+		if (data & AIO_TAG_CACHED) {
+			aio_cachedone(pg, (struct aio_run *)(uintptr_t)(data &
+			    ~AIO_TAG_CACHED), res);
+			continue;
+		}
 		run = (struct aio_run *)(uintptr_t)data;
 		if (run->req->nruns == 0 ||
 		    aio_rundone(run, run->inject != 0 ? run->inject : res))

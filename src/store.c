@@ -171,19 +171,20 @@ static void store_zero(struct uobj *o, off_t off, size_t len)
  * store_cached: read what the kernel's cache holds of run r into its
  * frames, without waiting for the disk: a file the kernel has just read
  * or written comes in at memory speed, and only the rest goes to the
- * disk, O_DIRECT (which leaves the kernel's cache as it is).
+ * disk, O_DIRECT (which leaves the kernel's cache as it is).  res: the
+ * result of that read when the caller made it (io_uring), else 1 to make
+ * it here.
  * => as store_plan.  Returns the bytes done, whole pages, or r->len when
  *    that was all of it; or a read error (not "it is not there").
  */
-static ssize_t store_cached(struct uobj *o, const struct store_run *r)
+ssize_t store_cached(struct uobj *o, const struct store_run *r, ssize_t res)
 {
 	struct upager *pg = o->pg;
-	ssize_t res;
 	size_t done;
 
-	if (__atomic_load_n(&o->dfd, __ATOMIC_ACQUIRE) < 0)
-		return 0;           /* buffered reads anyway */
-	res = sys_pread_cached(o->fd, o->win + r->off, r->data, r->off);
+	if (res == 1)
+		res = sys_pread_cached(o->fd, o->win + r->off, r->data,
+		    r->off);
 	if (res == -EAGAIN || res == -EOPNOTSUPP || res == 0)
 		return 0;
 	if (res < 0)
@@ -205,12 +206,13 @@ static ssize_t store_cached(struct uobj *o, const struct store_run *r)
  * from the file.  Holes, and everything at or past `limit` (the size the
  * pager knows), are zeroed here without I/O, and holes[i] set for each
  * page that gets no data at all; the runs to read go to runs[], at most
- * atop(len) / 2 + 1 of them.  Returns how many, or the error of a read
- * of what the kernel's cache holds (store_cached).
+ * atop(len) / 2 + 1 of them.  cached: first take what the kernel's cache
+ * holds (store_cached), where the file is read O_DIRECT.  Returns how
+ * many, or the error of that read.
  * => no locks held; the pages are BUSY, owned by the caller.
  */
 int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
-    char *holes, struct store_run *runs)
+    char *holes, struct store_run *runs, bool cached)
 {
 	off_t end = off + (off_t)len, cur = off;
 	ssize_t done;
@@ -242,7 +244,9 @@ int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
 		runs[n].off = cur;
 		runs[n].len = (size_t)(stop - cur);
 		runs[n].data = (size_t)(MIN(stop, limit) - cur);
-		if ((done = store_cached(o, &runs[n])) < 0)
+		done = cached && __atomic_load_n(&o->dfd, __ATOMIC_ACQUIRE) >= 0 ?
+		    store_cached(o, &runs[n], 1) : 0;
+		if (done < 0)
 			return (int)done;
 		if ((size_t)done < runs[n].len) {
 			runs[n].off += (off_t)done;
@@ -280,7 +284,7 @@ int store_read(struct uobj *o, off_t off, size_t len, off_t limit,
 	int n, i, fd, err = 0;
 
 	KASSERT(atop(len) <= UBC_MAXPAGES + GP_MAXRA);
-	if ((n = store_plan(o, off, len, limit, holes, runs)) < 0)
+	if ((n = store_plan(o, off, len, limit, holes, runs, true)) < 0)
 		return n;
 	for (i = 0; i < n && err == 0; i++) {
 		fd = store_rddev(o);
