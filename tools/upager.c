@@ -686,12 +686,16 @@ out:
 
 /*
  * preload_path: libupager-preload.so next to this program (the build
- * tree, or an installed bin/ beside lib/), or $UPAGER_PRELOAD_LIB.
+ * tree), in the library directory of an installed one (found from the
+ * bin directory, wherever the prefix is), or $UPAGER_PRELOAD_LIB.
  * Returns 0, or -1 when there is none.
  */
 static int preload_path(char *buf, size_t len)
 {
 	static const char *const rel[] = { "libupager-preload.so",
+#ifdef UPAGER_BIN_TO_LIB
+	    UPAGER_BIN_TO_LIB "/libupager-preload.so",
+#endif
 	    "../lib/libupager-preload.so" };
 	const char *env = getenv("UPAGER_PRELOAD_LIB");
 	char exe[4096], *slash;
