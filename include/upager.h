@@ -4,7 +4,8 @@
 
 /*
  * upager keeps a bounded page cache in front of regular files and serves
- * pread/pwrite (and, later, memory-mapped views) from the same pages.
+ * pread/pwrite and memory-mapped views from the same pages.  The manual
+ * page upager(3) says the same at more length.
  *
  * Conventions
  *   Every call returns 0 (or a byte count, or a size) on success and a
@@ -31,7 +32,8 @@
  *     are acknowledged, so ENOSPC is reported by the write, not later, on
  *     file systems that support fallocate.
  *   - Where the file system supports O_DIRECT, file data is read with it so
- *     that pages are not cached twice (once by the kernel, once by upager).
+ *     that pages are not cached twice (once by the kernel, once by upager);
+ *     what the kernel's cache already holds is read from there.
  *   - After its last close a file's object and pages stay cached (with its
  *     descriptors open) for the next open, until the budget needs the
  *     frames, 32 other files persist, or the pager is

@@ -2,9 +2,10 @@
 # setup.sh: install what building and testing upager needs (idempotent).
 set -euo pipefail
 # liblmdb-dev, lmdb-utils and sqlite3: the unmodified programs the
-# interposer tests run (t_lmdb, t_sqlite)
+# interposer tests run (t_lmdb, t_sqlite); groff-base and man-db: the
+# manual pages' test (t_man)
 pkgs=(build-essential cmake pkg-config liburing-dev liblmdb-dev lmdb-utils
-  sqlite3)
+  sqlite3 groff-base man-db)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

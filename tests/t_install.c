@@ -1,7 +1,7 @@
 /*
  * t_install.c: upager installs like a C library: `cmake --install` into a
- * fresh prefix puts the libraries, upager.h, upager.pc, the interposer
- * and the command in place; the examples, copied out of the tree, build
+ * fresh prefix puts the libraries, upager.h, upager.pc, the interposer,
+ * the command and its manual pages in place; the examples, copied out of the tree, build
  * with pkg-config only (make, with PKG_CONFIG_PATH) and run; the
  * installed command finds its interposer.
  */
@@ -19,6 +19,9 @@
 #endif
 #ifndef INSTALL_LIBDIR
 #error "INSTALL_LIBDIR: CMAKE_INSTALL_LIBDIR"
+#endif
+#ifndef MANDIR
+#error "MANDIR: CMAKE_INSTALL_MANDIR"
 #endif
 #ifndef SANFLAGS
 #error "SANFLAGS: the sanitizer flags of this build, or empty"
@@ -66,6 +69,8 @@ int main(void)
 	    prefix, out);
 	exists(prefix, "include/upager.h");
 	exists(prefix, "bin/upager");
+	exists(prefix, MANDIR "/man1/upager.1");
+	exists(prefix, MANDIR "/man3/upager.3");
 	snprintf(rel, sizeof(rel), "%s/libupager.so", lib);
 	exists(prefix, rel);
 	snprintf(rel, sizeof(rel), "%s/libupager.a", lib);
