@@ -1,7 +1,8 @@
 /*
  * t_cmd.c: the upager command refuses bad command lines: each case exits
  * with status 2 and says why in exactly one line on stderr, naming the
- * subcommand; --help and help exit 0.
+ * subcommand; --help and help exit 0.  And the demo runs, small, to
+ * its verified end and its table.
  */
 #include <stdio.h>
 
@@ -77,6 +78,22 @@ int main(void)
 			FAIL("%s %s: exit %d, stdout '%.200s'", good[i][1],
 			    good[i][2] != NULL ? good[i][2] : "", st, out);
 	}
+	/* the README's main job, small: verified, with the side-by-side
+	 * table of upager and the kernel */
+	{
+		static char big[65536];
+		const char *demo[] = { UPAGER_CMD, "demo", "--size", "16M",
+		    "--budget", "4M", "--dir", test_dir(), NULL };
+
+		st = run_prog(demo, NULL, NULL, big, sizeof(big), err,
+		    sizeof(err));
+		if (st != 0 || strstr(big, "demo: verified OK") == NULL ||
+		    strstr(big, "upager/kernel") == NULL ||
+		    strstr(big, "map + scan") == NULL)
+			FAIL("demo: exit %d, stdout '%s', stderr '%s'", st,
+			    big, err);
+	}
+	rm_test_dir();
 	printf("t_cmd: ok (%zu bad command lines refused)\n",
 	    sizeof(bad) / sizeof(bad[0]));
 	return 0;

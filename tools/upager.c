@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,11 +180,13 @@ static size_t first_diff(const void *a, const void *b, size_t len)
 #define DEMO_IO 4096
 
 /* The demo's phases, each timed on both sides. */
-enum phase { PH_WRITE, PH_SYNC, PH_READ, PH_RANDOM, PH_CLOSE, NPHASE };
+enum phase { PH_WRITE, PH_SYNC, PH_READ, PH_RANDOM, PH_MSCAN, PH_MWRITE,
+	PH_CLOSE, NPHASE };
 
 static const char *const phase_name[NPHASE] = {
 	"write 1 MiB chunks", "sync (wait)", "read back 1 MiB chunks",
-	"10000 x 4K pwrite+pread", "sync + close",
+	"10000 x 4K pwrite+pread", "map + scan", "write 1/16 + msync",
+	"sync + close",
 };
 
 /* Paths of the demo's temporary files, global for the signal handler. */
@@ -216,7 +220,7 @@ struct demo {
 	int ref;                        /* the reference file, plain I/O */
 	unsigned char *ubuf, *kbuf, *pbuf;  /* upager, kernel, pattern */
 	unsigned char *src;             /* random data for the 4 KiB writes */
-	double t[NPHASE][2];            /* seconds: [0] upager, [1] plain */
+	double t[NPHASE][2];            /* seconds: [0] upager, [1] kernel */
 	struct upager_stats st;
 };
 
@@ -293,6 +297,70 @@ static int demo_read(struct demo *d)
 			    "at byte %" PRIu64, off + i);
 	}
 	return 0;
+}
+
+/* demo_scan: the sum of a mapping's 64-bit words, timed into *t */
+static uint64_t demo_scan(const unsigned char *m, uint64_t size, double *t)
+{
+	const volatile uint64_t *w = (const volatile uint64_t *)m;
+	uint64_t sum = 0;
+	double t0 = now();
+
+	for (uint64_t i = 0; i < size / 8; i++)
+		sum += w[i];
+	*t += now() - t0;
+	return sum;
+}
+
+/* demo_mwrite: write every 16th page through a mapping, msync it */
+static int demo_mwrite(unsigned char *m, uint64_t size, double *t, bool up)
+{
+	double t0 = now();
+	int err;
+
+	for (uint64_t off = 0; off + 16 <= size; off += 16 * DEMO_IO)
+		memcpy(m + off, &off, sizeof(off));
+	err = up ? upager_msync(m, (size_t)size, MS_SYNC) :
+	    (msync(m, (size_t)size, MS_SYNC) < 0 ? -errno : 0);
+	*t += now() - t0;
+	return err;
+}
+
+/*
+ * demo_map: phases 5 and 6: map the file through upager (a view, paged
+ * within the budget) and the reference with the kernel's mmap; scan both,
+ * which must sum the same; write every 16th page through both and msync.
+ * demo_compare then checks the files on disk.
+ */
+static int demo_map(struct demo *d)
+{
+	unsigned char *u = NULL, *k;
+	uint64_t su, sk;
+	int err;
+
+	err = upager_map(d->uf, 0, (size_t)d->size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, (void **)&u);
+	if (err < 0)
+		return fail(d->cmd, "upager_map: %s", upager_strerror(err));
+	k = mmap(NULL, (size_t)d->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    d->ref, 0);
+	if (k == MAP_FAILED) {
+		(void)upager_unmap(u, (size_t)d->size);
+		return fail(d->cmd, "mmap: %s", strerror(errno));
+	}
+	su = demo_scan(u, d->size, &d->t[PH_MSCAN][0]);
+	sk = demo_scan(k, d->size, &d->t[PH_MSCAN][1]);
+	if (su != sk)
+		err = fail(d->cmd, "the view and the kernel's mapping differ");
+	else if ((err = demo_mwrite(u, d->size, &d->t[PH_MWRITE][0],
+	    true)) < 0)
+		err = fail(d->cmd, "upager_msync: %s", upager_strerror(err));
+	else if ((err = demo_mwrite(k, d->size, &d->t[PH_MWRITE][1],
+	    false)) < 0)
+		err = fail(d->cmd, "msync: %s", strerror(-err));
+	(void)upager_unmap(u, (size_t)d->size);
+	(void)munmap(k, (size_t)d->size);
+	return err;
 }
 
 /*
@@ -455,9 +523,10 @@ static void print_phases(const struct demo *d)
 {
 	double tu = 0, tk = 0;
 
-	printf("\nthe same work, upager against plain pread/pwrite:\n");
-	printf("  %-24s %10s %10s %13s\n", "phase", "upager", "plain",
-	    "upager/plain");
+	printf("\nthe same work, upager against the kernel (pread/pwrite, "
+	    "mmap):\n");
+	printf("  %-24s %10s %10s %13s\n", "phase", "upager", "kernel",
+	    "upager/kernel");
 	for (int p = 0; p < NPHASE; p++) {
 		printf("  %-24s %8.3f s %8.3f s %13.2f\n", phase_name[p],
 		    d->t[p][0], d->t[p][1], d->t[p][0] / d->t[p][1]);
@@ -488,7 +557,8 @@ static int demo_run(struct demo *d)
 	if (d->ref < 0)
 		return fail(d->cmd, "open %s: %s", demo_ref, strerror(errno));
 	if (demo_write(d) || demo_sync(d) || demo_read(d) ||
-	    demo_random(d) || demo_close(d) || demo_compare(d))
+	    demo_random(d) || demo_map(d) || demo_close(d) ||
+	    demo_compare(d))
 		return 1;
 	print_stats(&d->st);
 	print_phases(d);
@@ -580,9 +650,11 @@ static int cmd_demo(const struct command *cmd, int argc, char **argv)
 	    human(d.size, b1, sizeof(b1)), (double)d.size / (double)d.budget,
 	    human(d.budget, b2, sizeof(b2)), demo_dir);
 	printf("  write it through upager_pwrite in 1 MiB chunks, sync, read "
-	    "it back,\n  do %d random 4 KiB pwrite+pread pairs, close; the "
-	    "same with plain I/O\n  on a reference file, then compare the two "
-	    "files on disk\n", DEMO_OPS);
+	    "it back,\n  do %d random 4 KiB pwrite+pread pairs, map it and "
+	    "scan it, write every\n  16th page through the map and msync, "
+	    "close; the same with the kernel\n  (pread/pwrite, mmap) on a "
+	    "reference file, then compare the two files on disk\n",
+	    DEMO_OPS);
 	fflush(stdout);
 	rc = demo_alloc(&d);
 	if (rc == 0)
