@@ -474,15 +474,19 @@ struct vm_pend {
 	uint64_t addr;             /* where the thread faulted */
 	pid_t tid;
 	bool own;                  /* its read was started for this fault */
+	bool shared;               /* the view is MAP_SHARED */
 };
+
+static bool vm_map_waiter(struct upager *pg, struct vpage *p,
+    const struct vm_pend *w);
 
 /*
  * vm_defer: park the fault at addr (thread tid) until page p is unbusied.
  * => object locked; p BUSY.  own: the read that fills p was started for
  *    this fault, which gets SIGBUS if it fails.
  */
-static void vm_defer(struct uobj *o, struct vpage *p, uint64_t addr,
-    pid_t tid, bool own)
+static void vm_defer(struct uobj *o, const struct uview *v,
+    struct vpage *p, uint64_t addr, pid_t tid, bool own)
 {
 	struct upager *pg = o->pg;
 	struct vm_pend *w;
@@ -499,6 +503,7 @@ static void vm_defer(struct uobj *o, struct vpage *p, uint64_t addr,
 	w->addr = addr;
 	w->tid = tid;
 	w->own = own;
+	w->shared = v->shared;
 	p->flags |= PG_WANTED;
 	pthread_mutex_lock(&pg->vmplock);
 	w->next = pg->vmpend;
@@ -597,10 +602,46 @@ void vm_pend_wake(struct uobj *o, struct vpage *p, int err)
 		__atomic_sub_fetch(&pg->npend, 1, __ATOMIC_RELEASE);
 		if (err != 0 && w->own)
 			(void)syscall(SYS_tgkill, getpid(), w->tid, SIGBUS);
-		vm_wake(pg, w->addr);
+		if (err != 0 || !vm_map_waiter(pg, p, w))
+			vm_wake(pg, w->addr);
 		free(w);
 	}
 	pthread_mutex_unlock(&pg->vmplock);
+}
+
+/*
+ * vm_map_waiter: the page a fault waited for is in: map it at the fault's
+ * address, which wakes the thread, rather than have it fault again.
+ * Write-protected where the view tracks writes (the registration says:
+ * UFFDIO_CONTINUE_MODE_WP is refused where it does not), so a view that
+ * replaced the one the fault came from gets no untracked page; a hole is
+ * left to the fault, which gives it blocks before a write.
+ * => object locked.  Returns whether the page was mapped.
+ */
+static bool vm_map_waiter(struct upager *pg, struct vpage *p,
+    const struct vm_pend *w)
+{
+	struct uffdio_continue c;
+	int err;
+
+	if (p->flags & (PG_BUSY | PG_FAKE | PG_RELEASED | PG_ZAPPED |
+	    PG_RDONLY))
+		return false;
+	memset(&c, 0, sizeof(c));
+	c.range.start = w->addr;
+	c.range.len = PAGE_SIZE;
+	c.mode = UFFDIO_CONTINUE_MODE_WP;
+	if ((err = (int)sys_ioctl(SYS_UFFD, pg->uffd, UFFDIO_CONTINUE,
+	    &c)) == -EINVAL) {
+		c.mode = 0;
+		c.mapped = 0;
+		err = (int)sys_ioctl(SYS_UFFD, pg->uffd, UFFDIO_CONTINUE, &c);
+	}
+	if (err != 0)
+		return false;
+	if (w->shared)
+		p->flags |= PG_MAPPED;
+	return true;
 }
 
 /*
@@ -641,7 +682,7 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 		if ((p = pg_lookup(o, pgno)) != NULL && (p->flags & PG_BUSY)) {
 			/* being read, written back, or extended by a write
 			 * that holds it busy until the size covers it */
-			vm_defer(o, p, addr, tid, false);
+			vm_defer(o, v, p, addr, tid, false);
 			goto unlock;
 		}
 		if (pgno >= eofpg) {
@@ -670,7 +711,7 @@ static void vm_fault(struct upager *pg, const struct uffd_msg *m)
 			__atomic_add_fetch(&v->mmap_miss, 1, __ATOMIC_RELAXED);
 			if (ra == 0)
 				gp_ranote(o, 0, -1);
-			vm_defer(o, pg_lookup(o, pgno), addr, tid, true);
+			vm_defer(o, v, pg_lookup(o, pgno), addr, tid, true);
 			goto unlock;
 		}
 		if (err != -EAGAIN)
