@@ -117,6 +117,27 @@ static void aio_done(struct aio_req *r)
 }
 
 /*
+ * aio_trycache: should io_uring read the kernel's cache before the disk?
+ * A miss costs a round trip through the ring, so after AIO_CACHEMISS
+ * misses in a row (a cold file) only one read in AIO_CACHEPROBE tries,
+ * to see the file turn warm; a hit gives the credit back (aio_cachenote).
+ */
+#define AIO_CACHEPROBE 32
+static bool aio_trycache(struct uobj *o)
+{
+	int32_t c = __atomic_sub_fetch(&o->cache_credit, 1, __ATOMIC_RELAXED);
+
+	return c >= 0 || (-c) % AIO_CACHEPROBE == 0;
+}
+
+static void aio_cachenote(struct uobj *o, bool hit)
+{
+	if (hit)
+		__atomic_store_n(&o->cache_credit, AIO_CACHEMISS,
+		    __ATOMIC_RELAXED);
+}
+
+/*
  * aio_plan: list the request's runs (a read's holes zeroed: store_plan; a
  * write's two descriptors: store_wplan).  => no locks needed.  A write
  * that cannot be made has no runs and fails with r->err.
@@ -157,7 +178,7 @@ static void aio_plan(struct aio_req *r)
 		r->runs[i].len = runs[i].len;
 		r->runs[i].trycache = !r->write &&
 		    r->obj->pg->aioengine == UPAGER_ENGINE_URING &&
-		    fds[i] != r->obj->fd;
+		    fds[i] != r->obj->fd && aio_trycache(r->obj);
 	}
 }
 
@@ -336,6 +357,7 @@ static void aio_cachedone(struct upager *pg, struct aio_run *run, int res)
 	ssize_t done = store_cached(run->req->obj, &run->r, res);
 
 	run->trycache = false;
+	aio_cachenote(run->req->obj, done > 0);
 	if (done < 0 || (size_t)done >= run->r.len) {
 		if (aio_runend(run, done < 0 ? (int)done : 0))
 			aio_done(run->req);

@@ -219,6 +219,7 @@ static int obj_create(struct upager *pg, int fd, bool canwrite,
 	o->mtime = st->st_mtim;
 	o->blksize = (size_t)st->st_blksize;
 	o->fd = o->wfd = o->dfd = -1;
+	o->cache_credit = AIO_CACHEMISS;
 	rdx_init(&o->idx);
 	TAILQ_INIT(&o->views);
 	if ((o->memfd = sys_memfd("upager")) < 0) {

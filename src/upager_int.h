@@ -139,6 +139,9 @@ struct uobj {
 	                              data (atomic) */
 	uint32_t ra_hits;          /* read-ahead pages used on demand, and */
 	uint32_t ra_waste;         /* freed unused, lately (atomic; gp_ranote) */
+	int32_t cache_credit;      /* io_uring: misses of the kernel's cache
+	                              before reads stop trying it (atomic;
+	                              aio_trycache) */
 	char *win;                 /* the pager map: memfd mapped [0, winlen) */
 	size_t winlen;
 	off_t memsize;             /* the memfd's size: what the file needs */
@@ -416,6 +419,7 @@ void obj_reference(struct upager *pg, struct uobj *o);
 void obj_release(struct upager *pg, struct uobj *o);
 
 /* aio.c */
+#define AIO_CACHEMISS 8   /* see aio_trycache */
 #define AIO_DEMAND 0x01  /* a fault waits for the first page: go first */
 void aio_init(struct upager *pg, bool threads);
 int aio_read(struct uobj *o, struct vpage **pps, int n, int flags);
