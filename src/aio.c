@@ -349,12 +349,12 @@ static int aio_uring_kick(struct upager *pg)
 
 /*
  * aio_cachedone: run's read of the kernel's cache returned res: what it
- * had is in (store_cached); the rest goes to the disk, O_DIRECT, in
+ * had is in (store_cachedone); the rest goes to the disk, O_DIRECT, in
  * another SQE.  => no locks held; the reaper's.
  */
 static void aio_cachedone(struct upager *pg, struct aio_run *run, int res)
 {
-	ssize_t done = store_cached(run->req->obj, &run->r, res);
+	ssize_t done = store_cachedone(run->req->obj, &run->r, res);
 
 	run->trycache = false;
 	aio_cachenote(run->req->obj, done > 0);
@@ -363,9 +363,7 @@ static void aio_cachedone(struct upager *pg, struct aio_run *run, int res)
 			aio_done(run->req);
 		return;
 	}
-	run->r.off += (off_t)done;
-	run->r.len -= (size_t)done;
-	run->r.data -= (size_t)done;
+	store_runskip(&run->r, (size_t)done);
 	run->len = run->r.len;
 	pthread_mutex_lock(&pg->aiolock);
 	aio_uring_prep(pg->aioring, run);

@@ -390,14 +390,15 @@ static int pl_manage(int fd)
 	return 0;
 }
 
-/* pl_managed: is another descriptor of e's file managed?  => pl_lock held */
-static bool pl_managed(const struct pl_fd *e)
+/* pl_byino: a managed handle of the file (dev, ino), or NULL.
+ * => pl_lock held */
+static upager_file_t *pl_byino(dev_t dev, ino_t ino)
 {
-	for (int i = 0; i < pl_nfd; i++)
-		if (&pl_fds[i] != e && pl_fds[i].uf != NULL &&
-		    pl_fds[i].dev == e->dev && pl_fds[i].ino == e->ino)
-			return true;
-	return false;
+	for (int i = 0; i < pl_nfd && !pl_child; i++)
+		if (pl_fds[i].uf != NULL && pl_fds[i].dev == dev &&
+		    pl_fds[i].ino == ino)
+			return pl_fds[i].uf;
+	return NULL;
 }
 
 /* pl_opened: note a descriptor just opened.  => pl_lock not held */
@@ -422,7 +423,8 @@ static void pl_opened(int fd, const char *path, int flags)
 	e->ino = st.st_ino;
 	pl_nfd = MAX(pl_nfd, fd + 1);
 	/* another descriptor of a managed file, or a path asked for */
-	if (!e->never && (pl_managed(e) || pl_matches(path)))
+	if (!e->never && (pl_byino(e->dev, e->ino) != NULL ||
+	    pl_matches(path)))
 		(void)pl_manage(fd);
 	pl_leave();
 }
@@ -884,17 +886,6 @@ static upager_file_t *pl_handle(int fd)
 	uf = (e = pl_get(fd)) != NULL ? e->uf : NULL;
 	pl_leave();
 	return uf;
-}
-
-/* pl_byino: a managed handle of the file (dev, ino), or NULL.
- * => pl_lock held */
-static upager_file_t *pl_byino(dev_t dev, ino_t ino)
-{
-	for (int i = 0; i < pl_nfd && !pl_child; i++)
-		if (pl_fds[i].uf != NULL && pl_fds[i].dev == dev &&
-		    pl_fds[i].ino == ino)
-			return pl_fds[i].uf;
-	return NULL;
 }
 
 static int pl_ftruncate(int fd, off_t len)

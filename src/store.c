@@ -111,6 +111,14 @@ int store_rddev(struct uobj *o)
 	return dfd >= 0 ? dfd : o->fd;
 }
 
+/* store_rdcount: a read brought bytes in, whole pages but at EOF */
+static void store_rdcount(struct upager *pg, size_t bytes)
+{
+	ST_ADD(pg, read_ios, 1);
+	ST_ADD(pg, bytes_read, bytes);
+	ST_ADD(pg, pages_in, atop(round_page((off_t)bytes)));
+}
+
 /*
  * store_rundone: a read of run r into the frames returned res (bytes, or
  * a negative errno) through descriptor fd: finish it.  O_DIRECT refused
@@ -143,9 +151,7 @@ int store_rundone(struct uobj *o, const struct store_run *r, int fd,
 			return (int)res;
 		done += (size_t)res;
 	}
-	ST_ADD(pg, read_ios, 1);
-	ST_ADD(pg, bytes_read, done);
-	ST_ADD(pg, pages_in, atop(round_page((off_t)done)));
+	store_rdcount(pg, done);
 	if (done < r->len)
 		memset(o->win + r->off + done, 0, r->len - done);
 	return 0;
@@ -168,23 +174,16 @@ static void store_zero(struct uobj *o, off_t off, size_t len)
 }
 
 /*
- * store_cached: read what the kernel's cache holds of run r into its
- * frames, without waiting for the disk: a file the kernel has just read
- * or written comes in at memory speed, and only the rest goes to the
- * disk, O_DIRECT (which leaves the kernel's cache as it is).  res: the
- * result of that read when the caller made it (io_uring), else 1 to make
- * it here.
+ * store_cachedone: the read of what the kernel's cache holds of run r
+ * returned res: count it, and zero what lies past EOF when it was all.
  * => as store_plan.  Returns the bytes done, whole pages, or r->len when
  *    that was all of it; or a read error (not "it is not there").
  */
-ssize_t store_cached(struct uobj *o, const struct store_run *r, ssize_t res)
+ssize_t store_cachedone(struct uobj *o, const struct store_run *r,
+    ssize_t res)
 {
-	struct upager *pg = o->pg;
 	size_t done;
 
-	if (res == 1)
-		res = sys_pread_cached(o->fd, o->win + r->off, r->data,
-		    r->off);
 	if (res == -EAGAIN || res == -EOPNOTSUPP || res == 0)
 		return 0;
 	if (res < 0)
@@ -193,12 +192,31 @@ ssize_t store_cached(struct uobj *o, const struct store_run *r, ssize_t res)
 	    (size_t)trunc_page((off_t)res);
 	if (done == 0)
 		return 0;
-	ST_ADD(pg, read_ios, 1);
-	ST_ADD(pg, bytes_read, MIN(done, r->data));
-	ST_ADD(pg, pages_in, atop(round_page((off_t)done)));
+	store_rdcount(o->pg, MIN(done, r->data));
 	if (done == r->len && r->data < r->len)
 		memset(o->win + r->off + r->data, 0, r->len - r->data);
 	return (ssize_t)done;
+}
+
+/*
+ * store_cached: read what the kernel's cache holds of run r into its
+ * frames, without waiting for the disk: a file the kernel has just read
+ * or written comes in at memory speed, and only the rest goes to the
+ * disk, O_DIRECT (which leaves the kernel's cache as it is).
+ * => as store_cachedone, which it returns.
+ */
+static ssize_t store_cached(struct uobj *o, const struct store_run *r)
+{
+	return store_cachedone(o, r, sys_pread_cached(o->fd,
+	    o->win + r->off, r->data, r->off));
+}
+
+/* store_runskip: the first done bytes (whole pages) of run r are in */
+void store_runskip(struct store_run *r, size_t done)
+{
+	r->off += (off_t)done;
+	r->len -= done;
+	r->data -= done;
 }
 
 /*
@@ -245,15 +263,11 @@ int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
 		runs[n].len = (size_t)(stop - cur);
 		runs[n].data = (size_t)(MIN(stop, limit) - cur);
 		done = cached && __atomic_load_n(&o->dfd, __ATOMIC_ACQUIRE) >= 0 ?
-		    store_cached(o, &runs[n], 1) : 0;
+		    store_cached(o, &runs[n]) : 0;
 		if (done < 0)
 			return (int)done;
-		if ((size_t)done < runs[n].len) {
-			runs[n].off += (off_t)done;
-			runs[n].len -= (size_t)done;
-			runs[n].data -= (size_t)done;
-			n++;
-		}
+		if ((size_t)done < runs[n].len)
+			store_runskip(&runs[n++], (size_t)done);
 		cur = stop;
 	}
 	return n;

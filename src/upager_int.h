@@ -384,7 +384,9 @@ struct store_run {          /* a run of data to read or write */
 };
 int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
     char *holes, struct store_run *runs, bool cached);
-ssize_t store_cached(struct uobj *o, const struct store_run *r, ssize_t res);
+ssize_t store_cachedone(struct uobj *o, const struct store_run *r,
+    ssize_t res);
+void store_runskip(struct store_run *r, size_t done);
 int store_rddev(struct uobj *o);
 int store_rundone(struct uobj *o, const struct store_run *r, int fd,
     ssize_t res);
