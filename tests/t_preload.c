@@ -14,75 +14,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "testlib.h"
+#include "runlib.h"
 
-#ifndef PRELOAD_LIB
-#error "PRELOAD_LIB: the path of libupager-preload.so"
-#endif
 #ifndef PRELOAD_DRIVER
 #error "PRELOAD_DRIVER: the path of preload_driver"
-#endif
-#ifndef UPAGER_CMD
-#error "UPAGER_CMD: the path of the upager command"
 #endif
 
 #define PAGES 2048              /* 8 MiB */
 #define BUDGET "2M"
 
-/*
- * run_driver: run the driver on path, under the interposer if preload;
- * its stdout and stderr into out and err (NUL-terminated).  Returns its
- * exit status.
- */
+/* run_driver: run the driver on path, natively or under the interposer
+ * with BUDGET (run_prog).  Returns its exit status. */
 static int run_driver(const char *path, bool preload, char *out,
     size_t outlen, char *err, size_t errlen)
 {
-	int po[2], pe[2], status;
 	char pages[32];
-	pid_t pid;
-	size_t n;
-	ssize_t r;
+	const char *argv[] = { PRELOAD_DRIVER, path, pages, NULL };
 
-	CHECK_EQ(pipe(po), 0);
-	CHECK_EQ(pipe(pe), 0);
 	snprintf(pages, sizeof(pages), "%d", PAGES);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]);
-		close(pe[0]);
-		if (preload) {
-			/* sanitizer builds: the driver's runtime comes after
-			 * the preloaded library, which is fine here */
-			setenv("ASAN_OPTIONS", "verify_asan_link_order=0:"
-			    "detect_leaks=0", 1);
-			setenv("UPAGER_PRELOAD_LIB", PRELOAD_LIB, 1);
-			execl(UPAGER_CMD, UPAGER_CMD, "run", "-m", BUDGET,
-			    "--stats", "--", PRELOAD_DRIVER, path, pages,
-			    (char *)NULL);
-		} else {
-			execl(PRELOAD_DRIVER, PRELOAD_DRIVER, path, pages,
-			    (char *)NULL);
-		}
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	for (n = 0; n + 1 < outlen && (r = read(po[0], out + n,
-	    outlen - 1 - n)) > 0; n += (size_t)r)
-		;
-	out[n] = '\0';
-	for (n = 0; n + 1 < errlen && (r = read(pe[0], err + n,
-	    errlen - 1 - n)) > 0; n += (size_t)r)
-		;
-	err[n] = '\0';
-	close(po[0]);
-	close(pe[0]);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	CHECK(WIFEXITED(status));
-	return WEXITSTATUS(status);
+	return run_prog(argv, preload ? BUDGET : NULL, NULL, out, outlen, err,
+	    errlen);
 }
 
 int main(void)
@@ -111,10 +62,7 @@ int main(void)
 	CHECK_EQ(lb, size);
 	CHECK_MEM(a, b, size);
 	/* upager served it: pages came in through it, within the budget */
-	if ((s = strstr(err_p, "upager: ")) == NULL ||
-	    (s = strstr(s, "pages_in ")) == NULL ||
-	    sscanf(s, "pages_in %llu", &pages_in) != 1)
-		FAIL("no upager stats from the interposer: '%s'", err_p);
+	pages_in = upager_stat(err_p, "pages_in");
 	if ((s = strstr(err_p, "peak_resident ")) == NULL ||
 	    sscanf(s, "peak_resident %llu of %llu", &peak, &budget) != 2)
 		FAIL("no peak in the stats: '%s'", err_p);
