@@ -32,6 +32,9 @@
  * does (16 MiB at most).  Every scan and touch pass is checked against the
  * file's known contents, and every written word is read back from the
  * disk with pread(2); a mismatch ends the run with status 1.
+ * --trace FILE adds, after the runs, one budgeted seq and one budgeted
+ * rand pass, untimed, that sample the pager's resident frames and its
+ * budget as they go; --csv FILE appends the figures (benchlib.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +51,7 @@
 #define WB_WORD 1               /* the word writeback writes (byte 8) */
 #define DISK_BLOCK (1u << 20)   /* the disk's rate: 1 MiB writes */
 #define UNBUDGETED_SLACK (64ull << 20)  /* unbudgeted: size + 64 MiB */
+#define TRACE_SAMPLES 1000      /* --trace: samples per pass, about */
 
 /* The sides of the seq and rand comparisons. */
 enum vside { BUDGETED, UNBUDGETED, KMMAP, NVSIDE };
@@ -117,13 +121,16 @@ struct params {
 	unsigned runs;
 	uint64_t touches;       /* page touches per random pass */
 	const char *dir;
+	const char *csv;        /* --csv: where the figures go, or NULL */
+	const char *trace;      /* --trace: resident memory over time */
 };
 
 /* usage: the option summary, on stdout for --help, stderr for errors. */
 static void usage(FILE *out)
 {
 	fputs("usage: bench_budget [--size BYTES] [--runs N] [--touches N]\n"
-	    "                    [--dir DIR] [--budget BYTES]\n"
+	    "                    [--dir DIR] [--budget BYTES] [--csv FILE]\n"
+	    "                    [--trace FILE]\n"
 	    "  --size BYTES      test file size (default 256M, K/M/G suffix)\n"
 	    "  --runs N          measurements per workload (default 5)\n"
 	    "  --touches N       4 KiB page touches per random pass "
@@ -132,7 +139,12 @@ static void usage(FILE *out)
 	    "(default $TMPDIR or /tmp)\n"
 	    "  --budget BYTES    the budgeted side's budget (default size/4;"
 	    " the\n"
-	    "                    unbudgeted side has size + 64M)\n",
+	    "                    unbudgeted side has size + 64M)\n"
+	    "  --csv FILE        append the figures to FILE (a header first\n"
+	    "                    if it is empty)\n"
+	    "  --trace FILE      after the runs, sample the resident memory\n"
+	    "                    of one budgeted seq and one rand pass; write\n"
+	    "                    the samples to FILE\n",
 	    out);
 }
 
@@ -143,7 +155,9 @@ static void parse_args(int argc, char **argv, struct params *p)
 	p->touches = 20000;
 	for (int i = 1; i < argc; i++) {
 		if (common_option(argc, argv, &i, usage, &p->size, &p->budget,
-		    &p->runs, &p->dir))
+		    &p->runs, &p->dir) ||
+		    path_option(argc, argv, &i, "--csv", &p->csv) ||
+		    path_option(argc, argv, &i, "--trace", &p->trace))
 			continue;
 		if (!touches_option(argc, argv, &i, &p->touches))
 			bad_arg("unknown argument '%s'", argv[i]);
@@ -305,6 +319,7 @@ static void group_seq(struct bench *b, enum vside s, unsigned run)
 	uint64_t sum;
 	double secs;
 
+	bench_step("seq", meas_side[SEQ_B + s], run, b->p.runs);
 	view_begin(b, &t, s, O_RDONLY, PROT_READ);
 	secs = seq_scan(t.a, b->p.size, &sum);
 	check_sum(SEQ_B + (int)s, sum, b->seq_sum);
@@ -321,6 +336,7 @@ static void group_rnd(struct bench *b, enum vside s, unsigned run)
 	uint64_t sum;
 	double secs;
 
+	bench_step("rand", meas_side[RND_B + s], run, b->p.runs);
 	view_begin(b, &t, s, O_RDONLY, PROT_READ);
 	secs = touch_pass(t.a, b->offs, b->p.touches, &sum);
 	check_sum(RND_B + (int)s, sum, b->rnd_sum);
@@ -384,6 +400,7 @@ static void group_wb(struct bench *b, unsigned run)
 	double t0, t1, t2;
 	int err;
 
+	bench_step("wb-view", meas_side[WB_UPAGER], run, b->p.runs);
 	view_begin(b, &t, BUDGETED, O_RDWR, PROT_READ | PROT_WRITE);
 	t0 = now();
 	for (uint64_t off = 0; off < b->p.size; off += PAGE)
@@ -418,6 +435,7 @@ static void group_wbp(struct bench *b, unsigned run)
 	double t0, t1, t2;
 	int err;
 
+	bench_step("wb-pwrite", meas_side[WBP_UPAGER], run, b->p.runs);
 	for (uint64_t pgno = 0; pgno < b->p.size / PAGE; pgno++)
 		b->wbuf[pgno * (PAGE / 8) + WB_WORD] = wb_value(run, pgno);
 	make_cold(b->fd);
@@ -484,7 +502,10 @@ static double disk_write(struct bench *b, unsigned run)
 /* group_disk: one timed pass of the disk's sequential write rate. */
 static void group_disk(struct bench *b, unsigned run)
 {
-	double secs = disk_write(b, run);
+	double secs;
+
+	bench_step("disk-write", meas_side[WB_DISK], run, b->p.runs);
+	secs = disk_write(b, run);
 
 	if (secs < 0)
 		die("writing %s: %s", disk_path, strerror((int)-secs));
@@ -710,7 +731,99 @@ static void print_report(const struct bench *b)
 	}
 }
 
-int main(int argc, char **argv)
+/*
+ * csv_ref: what measurement m is compared with in the csv: the kernel's
+ * mmap for the views, the disk's rate for write-back; -1 for the parts
+ * of a write-back figure, which have none.
+ */
+static int csv_ref(int m)
+{
+	return m <= SEQ_K ? SEQ_K : m <= RND_K ? RND_K :
+	    m == WBP_UPAGER || m == WB_UPAGER || m == WB_DISK ? WB_DISK : -1;
+}
+
+/* write_csv: --csv: every measurement, each with its ratio to csv_ref's
+ * (all of them rates: above 1 is faster). */
+static void write_csv(const struct bench *b)
+{
+	FILE *f = csv_open(b->p.csv);
+	double sum[NMEAS][3];
+
+	for (int m = 0; m < NMEAS; m++)
+		summarize(b->res[m], b->p.runs, sum[m]);
+	for (int m = 0; m < NMEAS; m++)
+		csv_row(f, "budget", meas_csv[m], meas_side[m],
+		    unit_name[meas_unit(m)], sum[m], b->p.runs,
+		    csv_ref(m) < 0 ? -1.0 : sum[m][0] / sum[csv_ref(m)][0]);
+	csv_close(f, b->p.csv);
+}
+
+/* trace_sample: one line of a trace: ms since t0, resident and budget
+ * in MiB. */
+static void trace_sample(FILE *f, upager_t *pg, double t0)
+{
+	struct upager_stats st;
+	double mib;
+
+	if (upager_stats(pg, &st) < 0)
+		die("upager_stats failed");
+	mib = (double)st.page_size / (1 << 20);
+	fprintf(f, "%.3f %.3f %.3f\n", (now() - t0) * 1e3,
+	    (double)st.resident * mib, (double)st.budget_pages * mib);
+}
+
+/*
+ * trace_pass: one budgeted cold pass, the scan (rnd 0) or the random
+ * touches (rnd 1), untimed, sampling the pager's resident frames about
+ * TRACE_SAMPLES times as it goes, written to f as a gnuplot data block.
+ * The accessing thread samples between two accesses: each sample takes
+ * a lock (upager_stats), which the timed passes must not pay.
+ */
+static void trace_pass(struct bench *b, int rnd, FILE *f)
+{
+	uint64_t n = rnd ? b->p.touches : b->p.size / PAGE, sum = 0;
+	uint64_t every = n / TRACE_SAMPLES > 0 ? n / TRACE_SAMPLES : 1;
+	struct target t;
+	double t0;
+
+	bench_step(rnd ? "trace rand" : "trace seq", meas_side[SEQ_B], 0, 0);
+	view_begin(b, &t, BUDGETED, O_RDONLY, PROT_READ);
+	fprintf(f, "# budgeted %s: ms, resident MiB, budget MiB\n", rnd ?
+	    "random 4 KiB touches" : "sequential scan");
+	t0 = now();
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t off = rnd ? b->offs[i] : i * PAGE;
+
+		if (i % every == 0)
+			trace_sample(f, t.pg, t0);
+		sum += rnd ? fold(*(const volatile uint64_t *)(t.a + off),
+		    off) : page_sum((const volatile uint64_t *)(t.a + off),
+		    off);
+	}
+	trace_sample(f, t.pg, t0);
+	check_sum(rnd ? RND_B : SEQ_B, sum, rnd ? b->rnd_sum : b->seq_sum);
+	fputs("\n\n", f);
+	view_end(b, &t);
+}
+
+/* write_trace: --trace: the seq block (gnuplot index 0), then rand (1). */
+static void write_trace(struct bench *b)
+{
+	FILE *f = fopen(b->p.trace, "w");
+	int bad;
+
+	if (f == NULL)
+		die("cannot open %s: %s", b->p.trace, strerror(errno));
+	trace_pass(b, 0, f);
+	trace_pass(b, 1, f);
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad)
+		die("writing %s: %s", b->p.trace, strerror(errno));
+	printf("\nresident memory of one budgeted seq and one rand pass, "
+	    "sampled: %s\n", b->p.trace);
+}
+
+int BENCH_MAIN(bench_budget)(int argc, char **argv)
 {
 	struct bench b = { .fd = -1, .dfd = -1 };
 
@@ -736,17 +849,22 @@ int main(int argc, char **argv)
 	fill_pattern(b.wbuf, 0, (size_t)b.p.size);
 	alloc_results(b.res, NMEAS, b.p.runs);
 	print_header(&b, argc, argv);
+	bench_steps(b.p.runs * (2 * NVSIDE + 3) +
+	    (b.p.trace != NULL ? 2 : 0));
 
 	for (unsigned run = 0; run < b.p.runs; run++) {
 		double t0 = now();
 
 		one_run(&b, run);
-		fprintf(stderr, "bench_budget: run %u/%u done in %.1f s\n",
-		    run + 1, b.p.runs, now() - t0);
+		run_done(run, b.p.runs, now() - t0);
 	}
 
 	print_stats(&b);
 	print_report(&b);
+	if (b.p.csv != NULL)
+		write_csv(&b);
+	if (b.p.trace != NULL)
+		write_trace(&b);
 	close(b.fd);
 	close(b.dfd);
 	free_results(b.res, NMEAS);

@@ -14,6 +14,9 @@
  *              every 16th page, msync(MS_SYNC) (upager_msync); the words
  *              are then read back from disk with pread(2).
  * Every scan and touch pass is checked against the file's known contents.
+ * --latency FILE adds, after the runs, one cold random pass per side on
+ * one thread that times each first touch of a page alone, and writes the
+ * latencies; --csv FILE appends the figures (benchlib.h's csv_row).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BENCH_NAME "bench_mmap"
@@ -71,13 +75,16 @@ struct params {
 	uint64_t touches;       /* page touches per random pass */
 	uint64_t readahead;     /* upager read-ahead in bytes; 0: as the device */
 	const char *dir;
+	const char *csv;        /* --csv: where the figures go, or NULL */
+	const char *latency;    /* --latency: the first-touch latencies */
 };
 
 /* usage: the option summary, on stdout for --help, stderr for errors. */
 static void usage(FILE *out)
 {
 	fputs("usage: bench_mmap [--size BYTES] [--budget BYTES] [--runs N]\n"
-	    "                  [--dir DIR] [--touches N]\n"
+	    "                  [--dir DIR] [--touches N] [--csv FILE]\n"
+	    "                  [--latency FILE]\n"
 	    "  --size BYTES      test file size (default 256M, K/M/G suffix)\n"
 	    "  --budget BYTES    upager budget (default size + 64M: the file "
 	    "fits)\n"
@@ -87,7 +94,12 @@ static void usage(FILE *out)
 	    "  --dir DIR         where the test file goes "
 	    "(default $TMPDIR or /tmp)\n"
 	    "  --touches N       4 KiB page touches per random pass "
-	    "(default 20000)\n",
+	    "(default 20000)\n"
+	    "  --csv FILE        append the figures to FILE (a header first\n"
+	    "                    if it is empty)\n"
+	    "  --latency FILE    after the runs, time each first touch of a\n"
+	    "                    page in one cold random pass per side; write\n"
+	    "                    the latencies (ns) to FILE\n",
 	    out);
 }
 
@@ -100,7 +112,9 @@ static void parse_args(int argc, char **argv, struct params *p)
 	p->touches = 20000;
 	for (int i = 1; i < argc; i++) {
 		if (common_option(argc, argv, &i, usage, &p->size, &p->budget,
-		    &p->runs, &p->dir))
+		    &p->runs, &p->dir) ||
+		    path_option(argc, argv, &i, "--csv", &p->csv) ||
+		    path_option(argc, argv, &i, "--latency", &p->latency))
 			continue;
 		if ((v = option_value(argc, argv, &i, "--readahead"))) {
 			if (parse_size(v, &p->readahead) < 0 ||
@@ -479,9 +493,17 @@ static void group_dirty(struct bench *b, enum side s, unsigned run)
 	side_end(&sd);
 }
 
+#define NGROUP 4
+
+/* the groups' names in the progress of `upager bench` */
+static const char *const group_name[NGROUP] = {
+	"seq", "rand 1t", "rand 2t", "dirty16",
+};
+
 /* run_group: one workload group on one side. */
 static void run_group(struct bench *b, int g, enum side s, unsigned run)
 {
+	bench_step(group_name[g], side_name[s], run, b->p.runs);
 	switch (g) {
 	case 0:
 		group_seq(b, s, run);
@@ -497,8 +519,6 @@ static void run_group(struct bench *b, int g, enum side s, unsigned run)
 		break;
 	}
 }
-
-#define NGROUP 4
 
 /* print_header: the command line and every parameter that shapes a run. */
 static void print_header(const struct bench *b, int argc, char **argv)
@@ -611,7 +631,117 @@ static void print_report(const struct bench *b)
 		    "kernel/upager" : "upager/kernel");
 }
 
-int main(int argc, char **argv)
+/* write_csv: --csv: both sides of every workload, the kernel's the
+ * reference (ratio 1). */
+static void write_csv(const struct bench *b)
+{
+	FILE *f = csv_open(b->p.csv);
+	double sum[NSIDE][3];
+
+	for (int w = 0; w < NWORK; w++) {
+		for (int s = 0; s < NSIDE; s++)
+			summarize(b->res[w][s], b->p.runs, sum[s]);
+		for (int s = 0; s < NSIDE; s++)
+			csv_row(f, "mmap", work_csv[w], side_name[s],
+			    unit_name[work_unit(w)], sum[s], b->p.runs,
+			    s == KERNEL ? 1.0 : ratio(w, sum));
+	}
+	csv_close(f, b->p.csv);
+}
+
+/*
+ * latency_pass: one cold pass of the random touches on side s, one
+ * thread, timing each first touch of a page alone (clock_gettime around
+ * its 8-byte read: a fault, or little where read-around brought the page
+ * in first).  Kept apart from the timed passes, whose figures a clock
+ * read per touch would change.  Puts one latency per page touched in lat
+ * (ns, at least 1) and returns how many.
+ */
+static uint64_t latency_pass(struct bench *b, enum side s, uint64_t *lat)
+{
+	unsigned char *seen = calloc(b->p.size / PAGE, 1);
+	uint64_t n = 0, sum = 0;
+	struct target sd;
+	char *a;
+
+	if (seen == NULL)
+		die("out of memory");
+	bench_step("fault latency", side_name[s], 0, 0);
+	side_begin(b, &sd, s, O_RDONLY);
+	a = side_map(b, &sd, PROT_READ);
+	for (uint64_t i = 0; i < b->p.touches; i++) {
+		uint64_t off = b->offs[i], w, ns;
+		struct timespec t0, t1;
+
+		if (seen[off / PAGE]) {
+			w = *(const volatile uint64_t *)(a + off);
+		} else {
+			seen[off / PAGE] = 1;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			w = *(const volatile uint64_t *)(a + off);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			ns = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
+			    (t1.tv_nsec - t0.tv_nsec));
+			lat[n++] = ns > 0 ? ns : 1;
+		}
+		sum += fold(w, off);
+	}
+	check_sum(s, RND_COLD1, sum, b->rnd_sum);
+	side_unmap(b, &sd, a);
+	side_end(&sd);
+	free(seen);
+	return n;
+}
+
+/* cmp_u64: for qsort, latencies in order for their percentiles. */
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * write_latency: --latency: each side's first-touch latencies (ns) as a
+ * gnuplot data block, the kernel's first (index 0), upager's second;
+ * their percentiles end the report.
+ */
+static void write_latency(struct bench *b)
+{
+	uint64_t *lat = malloc(b->p.touches * sizeof(*lat));
+	FILE *f = fopen(b->p.latency, "w");
+	int bad;
+
+	if (f == NULL)
+		die("cannot open %s: %s", b->p.latency, strerror(errno));
+	if (lat == NULL)
+		die("out of memory");
+	printf("\nfirst touch of a page, one cold random pass per side, one "
+	    "thread, %" PRIu64 " touches\n(microseconds; written to %s):\n",
+	    b->p.touches, b->p.latency);
+	for (int s = 0; s < NSIDE; s++) {
+		uint64_t n = latency_pass(b, (enum side)s, lat);
+
+		fprintf(f, "# %s: the first touch of each page of a cold "
+		    "random pass, ns\n", side_name[s]);
+		for (uint64_t i = 0; i < n; i++)
+			fprintf(f, "%" PRIu64 "\n", lat[i]);
+		fputs("\n\n", f);
+		qsort(lat, n, sizeof(*lat), cmp_u64);
+		printf("  %-6s %7" PRIu64 " pages   p50 %9.1f   p90 %9.1f   "
+		    "p99 %9.1f   max %9.1f\n", side_name[s], n,
+		    (double)lat[(n - 1) / 2] / 1e3,
+		    (double)lat[(n - 1) * 9 / 10] / 1e3,
+		    (double)lat[(n - 1) * 99 / 100] / 1e3,
+		    (double)lat[n - 1] / 1e3);
+	}
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad)
+		die("writing %s: %s", b->p.latency, strerror(errno));
+	free(lat);
+}
+
+int BENCH_MAIN(bench_mmap)(int argc, char **argv)
 {
 	struct bench b = { .fd = -1 };
 
@@ -630,6 +760,8 @@ int main(int argc, char **argv)
 		b.p.readahead = device_readahead(b.fd);
 	alloc_results(&b.res[0][0], NWORK * NSIDE, b.p.runs);
 	print_header(&b, argc, argv);
+	bench_steps(b.p.runs * NGROUP * NSIDE +
+	    (b.p.latency != NULL ? NSIDE : 0));
 
 	for (unsigned run = 0; run < b.p.runs; run++) {
 		double t0 = now();
@@ -639,12 +771,15 @@ int main(int argc, char **argv)
 			run_group(&b, g, first, run);
 			run_group(&b, g, (enum side)(NSIDE - 1 - first), run);
 		}
-		fprintf(stderr, "bench_mmap: run %u/%u done in %.1f s\n",
-		    run + 1, b.p.runs, now() - t0);
+		run_done(run, b.p.runs, now() - t0);
 	}
 
 	print_stats(&b.cold_stats);
 	print_report(&b);
+	if (b.p.csv != NULL)
+		write_csv(&b);
+	if (b.p.latency != NULL)
+		write_latency(&b);
 	close(b.fd);
 	free_results(&b.res[0][0], NWORK * NSIDE);
 	free(b.offs);

@@ -25,6 +25,7 @@ struct params {
 	unsigned runs;
 	uint64_t random_ops;    /* reads per random pass */
 	const char *dir;
+	const char *csv;        /* --csv: where the figures go, or NULL */
 };
 
 /* What a pass reads from: a plain descriptor or a upager handle. */
@@ -37,13 +38,15 @@ struct reader {
 static void usage(FILE *out)
 {
 	fputs("usage: bench_pread [--size BYTES] [--budget BYTES] [--runs N]\n"
-	    "                   [--dir DIR] [--random-ops N]\n"
+	    "                   [--dir DIR] [--random-ops N] [--csv FILE]\n"
 	    "  --size BYTES      test file size (default 256M, K/M/G suffix)\n"
 	    "  --budget BYTES    upager budget (default size/4)\n"
 	    "  --runs N          measurements per workload (default 5)\n"
 	    "  --dir DIR         where the test file goes "
 	    "(default $TMPDIR or /tmp)\n"
-	    "  --random-ops N    4 KiB reads per random pass (default 20000)\n",
+	    "  --random-ops N    4 KiB reads per random pass (default 20000)\n"
+	    "  --csv FILE        append the figures to FILE (a header first\n"
+	    "                    if it is empty)\n",
 	    out);
 }
 
@@ -56,7 +59,8 @@ static void parse_args(int argc, char **argv, struct params *p)
 	p->random_ops = 20000;
 	for (int i = 1; i < argc; i++) {
 		if (common_option(argc, argv, &i, usage, &p->size, &p->budget,
-		    &p->runs, &p->dir))
+		    &p->runs, &p->dir) ||
+		    path_option(argc, argv, &i, "--csv", &p->csv))
 			continue;
 		if ((v = option_value(argc, argv, &i, "--random-ops"))) {
 			if (parse_size(v, &p->random_ops) < 0 ||
@@ -226,6 +230,7 @@ static void run_kernel(struct bench *b, unsigned run)
 	uint64_t sum;
 	double t;
 
+	bench_step("every workload", side_name[KERNEL], run, b->p.runs);
 	make_cold(b->fd);
 	t = seq_pass(&r, b->buf, b->p.size, &sum);
 	check_seq(b, KERNEL, SEQ_COLD, sum);
@@ -289,6 +294,7 @@ static void run_upager(struct bench *b, unsigned run)
 	uint64_t sum;
 	double t;
 
+	bench_step("every workload", side_name[UPAGER], run, b->p.runs);
 	fresh_pager(b, &pg, &r.uf);
 	t = seq_pass(&r, b->buf, b->p.size, &sum);
 	check_seq(b, UPAGER, SEQ_COLD, sum);
@@ -382,7 +388,25 @@ static void print_report(const struct bench *b)
 		    sum[w][UPAGER][0] / sum[w][KERNEL][0]);
 }
 
-int main(int argc, char **argv)
+/* write_csv: --csv: both sides of every workload, plain pread(2) the
+ * reference (ratio 1). */
+static void write_csv(const struct bench *b)
+{
+	FILE *f = csv_open(b->p.csv);
+	double sum[NSIDE][3];
+
+	for (int w = 0; w < NWORK; w++) {
+		for (int s = 0; s < NSIDE; s++)
+			summarize(b->res[w][s], b->p.runs, sum[s]);
+		for (int s = 0; s < NSIDE; s++)
+			csv_row(f, "pread", work_name[w], side_name[s],
+			    w <= SEQ_WARM ? "MB/s" : "ops/s", sum[s], b->p.runs,
+			    sum[s][0] / sum[KERNEL][0]);
+	}
+	csv_close(f, b->p.csv);
+}
+
+int BENCH_MAIN(bench_pread)(int argc, char **argv)
 {
 	struct bench b = { .fd = -1 };
 
@@ -401,6 +425,7 @@ int main(int argc, char **argv)
 	b.reg_offs = make_offsets(b.p.random_ops, b.reg_size / BLOCK, 2);
 	alloc_results(&b.res[0][0], NWORK * NSIDE, b.p.runs);
 	print_header(&b, argc, argv);
+	bench_steps(b.p.runs * NSIDE);
 
 	for (unsigned run = 0; run < b.p.runs; run++) {
 		double t0 = now();
@@ -412,12 +437,13 @@ int main(int argc, char **argv)
 			run_upager(&b, run);
 			run_kernel(&b, run);
 		}
-		fprintf(stderr, "bench_pread: run %u/%u done in %.1f s\n",
-		    run + 1, b.p.runs, now() - t0);
+		run_done(run, b.p.runs, now() - t0);
 	}
 
 	print_stats(&b.cold_stats);
 	print_report(&b);
+	if (b.p.csv != NULL)
+		write_csv(&b);
 	close(b.fd);
 	free_results(&b.res[0][0], NWORK * NSIDE);
 	free(b.rnd_offs);

@@ -6,6 +6,12 @@
  * Static inline, included by each benchmark: each is one file of its own.
  * The includer defines BENCH_NAME, the program's name, which prefixes
  * every message on stderr.
+ *
+ * Each benchmark is also built into the upager command (`upager bench`,
+ * tools/bench.c) with BENCH_IN_CMD defined: its main is then
+ * bench_<name>_main, run in a child process of its own with its report
+ * going to a log file, and its progress going to the command's progress
+ * bar (bench_progress) instead of the "run done" lines on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +32,14 @@
 #error "define BENCH_NAME before including benchlib.h"
 #endif
 
+#ifdef BENCH_IN_CMD
+#include "../tools/cmd.h"   /* the entry points, bench_progress */
+/* BENCH_MAIN(bench_x): the entry point, main or bench_x_main */
+#define BENCH_MAIN(name) name##_main
+#else
+#define BENCH_MAIN(name) main
+#endif
+
 #define FILL_CHUNK (1u << 20)   /* the test file is written 1 MiB at a time */
 #define PAGE 4096               /* views: every touch is in one 4 KiB page */
 #define LINE 64                 /* view scans read one word per 64 bytes */
@@ -44,6 +58,9 @@ static inline void vquit(int status, const char *tail, const char *fmt,
 static inline void vquit(int status, const char *tail, const char *fmt,
     va_list ap)
 {
+#ifdef BENCH_IN_CMD
+	bench_progress_clear();
+#endif
 	fputs(BENCH_NAME ": ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputs(tail, stderr);
@@ -166,6 +183,110 @@ static inline int common_option(int argc, char **argv, int *i,
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * path_option: --name PATH at argv[*i] (an output file): 1 if it was,
+ * setting *path, else 0.
+ */
+static inline int path_option(int argc, char **argv, int *i,
+    const char *name, const char **path)
+{
+	const char *v = option_value(argc, argv, i, name);
+
+	if (v != NULL && v[0] == '\0')
+		bad_arg("bad %s ''", name);
+	if (v != NULL)
+		*path = v;
+	return v != NULL;
+}
+
+/* Progress: the steps a benchmark is made of, counted for the bar. */
+static unsigned steps_done, steps_total;
+
+/* bench_steps: how many steps (a workload on one side, one run) follow. */
+static inline void bench_steps(unsigned total)
+{
+	steps_total = total;
+}
+
+/*
+ * bench_step: step `work` on side `side` of run `run` begins.  Only the
+ * upager command shows it (a bar, or a line); the programs say at the
+ * end of each run how long it took (run_done).
+ */
+static inline void bench_step(const char *work, const char *side,
+    unsigned run, unsigned runs)
+{
+#ifdef BENCH_IN_CMD
+	char what[128];
+
+	if (runs != 0)
+		snprintf(what, sizeof(what), "%s %s, run %u/%u", work, side,
+		    run + 1, runs);
+	else
+		snprintf(what, sizeof(what), "%s %s", work, side);
+	bench_progress(BENCH_NAME, what, steps_done, steps_total);
+#endif
+	steps_done++;
+}
+
+/* run_done: a run's end: on stderr, or in the log inside the command. */
+static inline void run_done(unsigned run, unsigned runs, double secs)
+{
+#ifdef BENCH_IN_CMD
+	FILE *out = stdout;
+#else
+	FILE *out = stderr;
+#endif
+
+	fprintf(out, BENCH_NAME ": run %u/%u done in %.1f s\n", run + 1, runs,
+	    secs);
+}
+
+/*
+ * The results file (--csv), one format for every benchmark and for
+ * `upager bench`: a header, then one row per figure: the median, min and
+ * max of its runs, and its ratio to the reference side's median (the
+ * kernel's, or the disk's), oriented so that above 1 is better than the
+ * reference (rates: side/reference; times: reference/side); empty where
+ * a figure has no reference.
+ */
+#define CSV_HEADER "suite,workload,side,unit,median,min,max,runs,ratio\n"
+
+/* csv_open: the --csv file, appended to; the header if it is empty. */
+static inline FILE *csv_open(const char *path)
+{
+	FILE *f = fopen(path, "a");
+	struct stat st;
+
+	if (f == NULL)
+		die("cannot open %s: %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) == 0 && st.st_size == 0)
+		fputs(CSV_HEADER, f);
+	return f;
+}
+
+/* csv_row: one figure; sum is summarize's (median, min, max); ratio < 0:
+ * none. */
+static inline void csv_row(FILE *f, const char *suite, const char *work,
+    const char *side, const char *unit, const double sum[3], unsigned runs,
+    double ratio)
+{
+	fprintf(f, "%s,%s,%s,%s,%.4f,%.4f,%.4f,%u,", suite, work, side, unit,
+	    sum[0], sum[1], sum[2], runs);
+	if (ratio >= 0)
+		fprintf(f, "%.4f", ratio);
+	fputc('\n', f);
+}
+
+/* csv_close: the end of csv_open; a lost write is fatal. */
+static inline void csv_close(FILE *f, const char *path)
+{
+	int bad = ferror(f);
+
+	if (fclose(f) != 0 || bad)
+		die("writing %s: %s", path, strerror(errno));
 }
 
 /*
@@ -304,24 +425,6 @@ static inline long read_ahead_kb(int fd)
 }
 
 /*
- * device_readahead: upager's read-ahead for a like-for-like run: what the
- * kernel reads around a fault, the device's read_ahead_kb, MAX_READAHEAD
- * at most and in whole pages; 0 (upager's default) if it is not known.
- */
-static inline uint64_t device_readahead(int fd)
-{
-	long kb = read_ahead_kb(fd);
-	uint64_t ra;
-
-	if (kb <= 0)
-		return 0;
-	ra = (uint64_t)kb << 10;
-	if (ra > MAX_READAHEAD)
-		ra = MAX_READAHEAD;
-	return ra - ra % PAGE;
-}
-
-/*
  * drop_caches: as root, also drop every clean cache of the system, which
  * takes metadata too; refused in a container, where DONTNEED has done the
  * part that matters.  1 if it worked.
@@ -407,6 +510,24 @@ static inline void print_loadavg(const char *when)
 		printf("loadavg %-6s %s\n", when, line);
 	}
 	fclose(f);
+}
+
+/*
+ * device_readahead: upager's read-ahead for a like-for-like run: what the
+ * kernel reads around a fault, the device's read_ahead_kb, MAX_READAHEAD
+ * at most and in whole pages; 0 (upager's default) if it is not known.
+ */
+static inline uint64_t device_readahead(int fd)
+{
+	long kb = read_ahead_kb(fd);
+	uint64_t ra;
+
+	if (kb <= 0)
+		return 0;
+	ra = (uint64_t)kb << 10;
+	if (ra > MAX_READAHEAD)
+		ra = MAX_READAHEAD;
+	return ra - ra % PAGE;
 }
 
 /*

@@ -268,19 +268,48 @@ static void pl_bury(void)
 		(void)syscall(SYS_close, fds[i]);
 }
 
-static void pl_print_stats(void)
+/* pl_print_stats: UPAGER_STATS=1's line on stderr, for people and the
+ * tests that parse it */
+static void pl_print_stats(const struct upager_stats *st)
 {
-	struct upager_stats st;
-
-	if (upager_stats(pl_pg, &st) != 0)
-		return;
 	fprintf(stderr, "upager: faults %" PRIu64 " pages_in %" PRIu64
 	    " pages_out %" PRIu64 " ra_pages %" PRIu64 " ra_used %" PRIu64
 	    " wb_clusters %" PRIu64 " (%.1f pages each) laundered %" PRIu64
-	    " peak_resident %" PRIu64 " of %" PRIu64 " pages\n", st.faults,
-	    st.pages_in, st.pages_out, st.ra_pages, st.ra_used, st.write_ios,
-	    st.write_ios != 0 ? (double)st.pages_out / (double)st.write_ios :
-	    0.0, st.laundered, st.peak_resident, st.budget_pages);
+	    " peak_resident %" PRIu64 " of %" PRIu64 " pages\n", st->faults,
+	    st->pages_in, st->pages_out, st->ra_pages, st->ra_used,
+	    st->write_ios, st->write_ios != 0 ? (double)st->pages_out /
+	    (double)st->write_ios : 0.0, st->laundered, st->peak_resident,
+	    st->budget_pages);
+}
+
+/*
+ * pl_file_stats: the counters as one line of name value pairs, appended
+ * to the file UPAGER_STATS_FILE names (`upager stat` sums the lines of
+ * every process of a run).  One write to an O_APPEND descriptor, so that
+ * processes ending at once do not mix their lines; raw calls, so that
+ * the file is never one the pager manages.
+ */
+static void pl_file_stats(const char *path, const struct upager_stats *st)
+{
+	char line[512];
+	long fd;
+	int n;
+
+	n = snprintf(line, sizeof(line), "pid %ld faults %" PRIu64
+	    " pages_in %" PRIu64 " pages_out %" PRIu64 " bytes_read %" PRIu64
+	    " bytes_written %" PRIu64 " ra_pages %" PRIu64 " ra_used %" PRIu64
+	    " write_ios %" PRIu64 " laundered %" PRIu64 " peak_resident %"
+	    PRIu64 " budget_pages %" PRIu64 " page_size %" PRIu64 "\n",
+	    (long)getpid(), st->faults, st->pages_in, st->pages_out,
+	    st->bytes_read, st->bytes_written, st->ra_pages, st->ra_used,
+	    st->write_ios, st->laundered, st->peak_resident,
+	    st->budget_pages, st->page_size);
+	fd = syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_APPEND |
+	    O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && n > 0 && (size_t)n < sizeof(line))
+		(void)syscall(SYS_write, fd, line, (size_t)n);
+	if (fd >= 0)
+		(void)syscall(SYS_close, fd);
 }
 
 /* pl_syncall: write back every dirty page, before the program's data is
@@ -317,18 +346,25 @@ __attribute__((constructor)) static void pl_init(void)
 	pthread_atfork(pl_prefork, pl_postfork_parent, pl_postfork_child);
 }
 
-/* pl_fini: at exit, write everything back and print the stats if asked */
+/* pl_fini: at exit, write everything back and give the stats where
+ * asked: stderr (UPAGER_STATS=1), a file (UPAGER_STATS_FILE) */
 __attribute__((destructor)) static void pl_fini(void)
 {
 	const char *s = getenv("UPAGER_STATS");
+	const char *file = getenv("UPAGER_STATS_FILE");
+	struct upager_stats st;
 
 	if (!pl_enter())
 		return;
 	if (pl_pg != NULL && !pl_child) {
 		pl_syncall();
 		/* after the write-back, which they count */
-		if (s != NULL && strcmp(s, "1") == 0)
-			pl_print_stats();
+		if (upager_stats(pl_pg, &st) == 0) {
+			if (s != NULL && strcmp(s, "1") == 0)
+				pl_print_stats(&st);
+			if (file != NULL && file[0] != '\0')
+				pl_file_stats(file, &st);
+		}
 	}
 	pl_leave();
 }

@@ -1,7 +1,7 @@
 /*
  * t_cmd.c: the upager command refuses bad command lines: each case exits
  * with status 2 and says why in exactly one line on stderr, naming the
- * subcommand; --help and help exit 0.  And the demo runs, small, to
+ * subcommand (stat and bench too); --help and help exit 0.  And the demo runs, small, to
  * its verified end and its table.
  */
 #include <stdio.h>
@@ -50,12 +50,39 @@ int main(void)
 		{ { UPAGER_CMD, "run", "--", "/nonexistent/cmd", NULL },
 		    "nonexistent" },
 		{ { UPAGER_CMD, "help", "bogus", NULL }, "bogus" },
+		{ { UPAGER_CMD, "stat", NULL }, "CMD" },
+		{ { UPAGER_CMD, "stat", "-m", "0", "--", "true", NULL },
+		    "-m" },
+		{ { UPAGER_CMD, "stat", "-m", "abc", "--", "true", NULL },
+		    "abc" },
+		{ { UPAGER_CMD, "stat", "--bogus", "--", "true", NULL },
+		    "bogus" },
+		{ { UPAGER_CMD, "stat", "--", "/nonexistent/cmd", NULL },
+		    "nonexistent" },
+		{ { UPAGER_CMD, "bench", "--bogus", NULL }, "bogus" },
+		{ { UPAGER_CMD, "bench", "extra", NULL }, "extra" },
+		{ { UPAGER_CMD, "bench", "--size", "0", NULL }, "size" },
+		{ { UPAGER_CMD, "bench", "--size", "abc", NULL }, "abc" },
+		{ { UPAGER_CMD, "bench", "--budget", "0", NULL }, "budget" },
+		{ { UPAGER_CMD, "bench", "--budget", "abc", NULL }, "abc" },
+		{ { UPAGER_CMD, "bench", "--size", "16M", "--budget", "16M",
+		    NULL }, "budget" },
+		{ { UPAGER_CMD, "bench", "--size", "512K", NULL }, "budget" },
+		{ { UPAGER_CMD, "bench", "--runs", "0", NULL }, "runs" },
+		{ { UPAGER_CMD, "bench", "--runs", "3x", NULL }, "runs" },
+		{ { UPAGER_CMD, "bench", "--runs", NULL }, "runs" },
+		{ { UPAGER_CMD, "bench", "--out", "/nonexistent/dir", NULL },
+		    "nonexistent" },
+		{ { UPAGER_CMD, "bench", "--dir", "/nonexistent", NULL },
+		    "nonexistent" },
 	};
 	static const char *const good[][4] = {
 		{ UPAGER_CMD, "--help", NULL },
 		{ UPAGER_CMD, "help", "run", NULL },
 		{ UPAGER_CMD, "demo", "--help", NULL },
 		{ UPAGER_CMD, "run", "--help", NULL },
+		{ UPAGER_CMD, "stat", "--help", NULL },
+		{ UPAGER_CMD, "bench", "--help", NULL },
 	};
 	char out[8192], err[4096];
 	int st;

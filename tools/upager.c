@@ -1,4 +1,4 @@
-/* upager.c: the upager command: a demo, cat, and help for each subcommand */
+/* upager.c: the upager command: a demo, cat, run, stat, and help for each subcommand */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -7,31 +7,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "upager.h"
 
-#define EXIT_USAGE 2            /* bad arguments; runtime failures exit 1 */
 #define MIB (1ull << 20)
 
-/* A subcommand: its name, one-line summary, usage, help and body. */
-struct command {
-	const char *name;
-	const char *summary;
-	const char *usage;
-	const char *help;
-	int (*run)(const struct command *cmd, int argc, char **argv);
-};
-
 /* usage_error: one line on stderr for bad arguments; returns status 2. */
-static int usage_error(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int usage_error(const char *cmd, const char *fmt, ...)
+int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -44,9 +35,7 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 }
 
 /* fail: one line on stderr for a runtime failure; returns status 1. */
-static int fail(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int fail(const char *cmd, const char *fmt, ...)
+int fail(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -62,21 +51,12 @@ static int fail(const char *cmd, const char *fmt, ...)
  * arg_errno: whether an error opening a named path is the user's (a missing
  * or wrong file: status 2) rather than the system's (status 1).
  */
-static int arg_errno(int err)
+int arg_errno(int err)
 {
 	return err == ENOENT || err == ENOTDIR || err == EISDIR ||
 	    err == ENODEV || err == EACCES || err == EPERM || err == ELOOP ||
 	    err == ENAMETOOLONG;
 }
-
-/* An option of a subcommand: --name VALUE or --name=VALUE. */
-enum opt_kind { OPT_SIZE, OPT_STRING };
-
-struct cmd_option {
-	const char *name;
-	enum opt_kind kind;
-	void *dst;              /* uint64_t * or const char ** */
-};
 
 /* show_help: a subcommand's --help, on stdout. */
 static void show_help(const struct command *cmd)
@@ -84,12 +64,22 @@ static void show_help(const struct command *cmd)
 	printf("usage: upager %s\n\n%s", cmd->usage, cmd->help);
 }
 
+/* parse_count: a positive whole number, without parse_size's suffixes. */
+static int parse_count(const char *s, uint64_t *out)
+{
+	size_t n = strlen(s);
+
+	/* parse_size would take 3K for 3072 */
+	return n > 0 && s[n - 1] >= '0' && s[n - 1] <= '9' ?
+	    parse_size(s, out) : -1;
+}
+
 /*
  * parse_opts: one parser for every subcommand's option table, and --help;
  * positional arguments are moved to the front of argv and counted in
  * *npos.  Returns 0, 1 after showing help, or -1 after reporting an error.
  */
-static int parse_opts(const struct command *cmd, int argc, char **argv,
+int parse_opts(const struct command *cmd, int argc, char **argv,
     const struct cmd_option *opts, int *npos)
 {
 	int only_pos = 0;
@@ -136,7 +126,8 @@ static int parse_opts(const struct command *cmd, int argc, char **argv,
 				return -1;
 			}
 			*(const char **)o->dst = val;
-		} else if (parse_size(val, o->dst) < 0) {
+		} else if (o->kind == OPT_COUNT ? parse_count(val, o->dst) < 0 :
+		    parse_size(val, o->dst) < 0) {
 			usage_error(cmd->name, "bad %s '%s'", o->name, val);
 			return -1;
 		}
@@ -144,8 +135,8 @@ static int parse_opts(const struct command *cmd, int argc, char **argv,
 	return 0;
 }
 
-/* human: a byte count in B, KiB, MiB or GiB, for the demo's report. */
-static const char *human(uint64_t bytes, char *buf, size_t len)
+/* human: a byte count in B, KiB, MiB or GiB, for the reports. */
+const char *human(uint64_t bytes, char *buf, size_t len)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double v = (double)bytes;
@@ -792,77 +783,304 @@ static int preload_path(char *buf, size_t len)
 	return -1;
 }
 
-/* cmd_run: run a program with its shared file mappings through upager. */
-static int cmd_run(const struct command *cmd, int argc, char **argv)
-{
-	const char *match = NULL, *old;
-	uint64_t budget = 0;
-	char lib[4096], num[32], *pre;
-	int i, stats = 0;
+/* The options of run and stat, and where CMD starts in argv. */
+struct run_opts {
+	const char *match;
+	uint64_t budget;
+	int stats;              /* --stats (run only) */
+	int at;                 /* argv[at] is CMD */
+};
 
-	for (i = 1; i < argc; i++) {
+/*
+ * run_parse: the command line of run (with --stats when stats_ok) and of
+ * stat; options end at CMD, whose own options are not ours.  Returns 0,
+ * -1 after showing help, or EXIT_USAGE after reporting an error.
+ */
+static int run_parse(const struct command *cmd, int argc, char **argv,
+    bool stats_ok, struct run_opts *ro)
+{
+	int i, rc = 0;
+
+	memset(ro, 0, sizeof(*ro));
+	for (i = 1; rc == 0 && i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
-		}
-		if (a[0] != '-')
-			break;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			show_help(cmd);
-			return 0;
-		}
-		if (strcmp(a, "--stats") == 0) {
-			stats = 1;
-		} else if (strcmp(a, "-m") == 0 || strcmp(a, "--budget") == 0 ||
-		    strcmp(a, "--match") == 0) {
-			if (i + 1 >= argc)
-				return usage_error(cmd->name, "%s needs a "
-				    "value", a);
-			if (strcmp(a, "--match") == 0) {
-				if (argv[++i][0] == '\0')
-					return usage_error(cmd->name,
-					    "bad --match ''");
-				match = argv[i];
-			} else if (parse_size(argv[++i], &budget) < 0) {
-				return usage_error(cmd->name, "bad %s '%s'", a,
-				    argv[i]);
-			}
-		} else {
-			return usage_error(cmd->name, "unknown option '%s'",
-			    a);
+			rc = -1;
+		} else if (stats_ok && strcmp(a, "--stats") == 0) {
+			ro->stats = 1;
+		} else if (strcmp(a, "-m") != 0 && strcmp(a, "--budget") != 0 &&
+		    strcmp(a, "--match") != 0) {
+			rc = usage_error(cmd->name, "unknown option '%s'", a);
+		} else if (i + 1 >= argc) {
+			rc = usage_error(cmd->name, "%s needs a value", a);
+		} else if (strcmp(a, "--match") == 0) {
+			ro->match = argv[++i];
+			if (ro->match[0] == '\0')
+				rc = usage_error(cmd->name, "bad --match ''");
+		} else if (parse_size(argv[++i], &ro->budget) < 0) {
+			rc = usage_error(cmd->name, "bad %s '%s'", a, argv[i]);
 		}
 	}
-	if (i >= argc)
-		return usage_error(cmd->name, "missing CMD");
-	if (budget != 0 && budget < least_budget())
-		return usage_error(cmd->name, "the budget must be at least "
+	ro->at = i;
+	if (rc == 0 && i >= argc)
+		rc = usage_error(cmd->name, "missing CMD");
+	else if (rc == 0 && ro->budget != 0 && ro->budget < least_budget())
+		rc = usage_error(cmd->name, "the budget must be at least "
 		    "64 pages");
+	return rc;
+}
+
+/*
+ * run_env: the environment that starts CMD under the interposer: the
+ * library first in LD_PRELOAD, the budget and the patterns for it.
+ * Returns 0, or 1 after reporting a failure.
+ */
+static int run_env(const struct command *cmd, const struct run_opts *ro)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char lib[4096], num[32], *pre = NULL;
+	int rc = 0;
+
 	if (preload_path(lib, sizeof(lib)) < 0)
-		return fail(cmd->name, "cannot find libupager-preload.so "
+		rc = fail(cmd->name, "cannot find libupager-preload.so "
 		    "(set UPAGER_PRELOAD_LIB)");
-	old = getenv("LD_PRELOAD");
-	if (old != NULL && old[0] != '\0') {
-		if ((pre = malloc(strlen(lib) + strlen(old) + 2)) == NULL)
-			return fail(cmd->name, "out of memory");
-		sprintf(pre, "%s:%s", lib, old);
-	} else {
-		pre = lib;
-	}
-	setenv("LD_PRELOAD", pre, 1);
-	if (budget != 0) {
-		snprintf(num, sizeof(num), "%" PRIu64, budget);
+	else if (old != NULL && old[0] != '\0' &&
+	    asprintf(&pre, "%s:%s", lib, old) < 0)
+		rc = fail(cmd->name, "out of memory");
+	else
+		setenv("LD_PRELOAD", pre != NULL ? pre : lib, 1);
+	free(pre);
+	if (rc == 0 && ro->budget != 0) {
+		snprintf(num, sizeof(num), "%" PRIu64, ro->budget);
 		setenv("UPAGER_BUDGET", num, 1);
 	}
-	if (match != NULL)
-		setenv("UPAGER_MATCH", match, 1);
-	if (stats)
+	if (rc == 0 && ro->match != NULL)
+		setenv("UPAGER_MATCH", ro->match, 1);
+	return rc;
+}
+
+/* exec_status: CMD could not be started; a missing or forbidden program
+ * is the user's error (status 2), anything else the system's (1). */
+static int exec_status(const struct command *cmd, const char *prog, int err)
+{
+	return err == ENOENT || err == EACCES || err == ENOTDIR ?
+	    usage_error(cmd->name, "%s: %s", prog, strerror(err)) :
+	    fail(cmd->name, "%s: %s", prog, strerror(err));
+}
+
+/* cmd_run: run a program with its shared file mappings through upager. */
+static int cmd_run(const struct command *cmd, int argc, char **argv)
+{
+	struct run_opts ro;
+	int rc = run_parse(cmd, argc, argv, true, &ro);
+
+	if (rc == 0)
+		rc = run_env(cmd, &ro);
+	if (rc == 0 && ro.stats)
 		setenv("UPAGER_STATS", "1", 1);
-	execvp(argv[i], &argv[i]);
-	return errno == ENOENT || errno == EACCES || errno == ENOTDIR ?
-	    usage_error(cmd->name, "%s: %s", argv[i], strerror(errno)) :
-	    fail(cmd->name, "%s: %s", argv[i], strerror(errno));
+	if (rc == 0) {
+		execvp(argv[ro.at], &argv[ro.at]);
+		rc = exec_status(cmd, argv[ro.at], errno);
+	}
+	return rc < 0 ? 0 : rc;
+}
+
+/* ---- stat ---- */
+
+/* What the processes of a run did, from their UPAGER_STATS_FILE lines:
+ * sums, but for the peak and the budget, each process's own. */
+struct stat_sum {
+	unsigned procs;
+	uint64_t faults, pages_in, pages_out, ra_pages, ra_used, write_ios;
+	uint64_t laundered, peak_resident, budget_pages, page_size;
+};
+
+/* The names in a stats line, where each goes, and whether the run's
+ * figure is the largest of the processes' (else their sum). */
+static const struct stat_field {
+	const char *name;
+	size_t off;
+	bool max;
+} stat_fields[] = {
+	{ "faults", offsetof(struct stat_sum, faults), false },
+	{ "pages_in", offsetof(struct stat_sum, pages_in), false },
+	{ "pages_out", offsetof(struct stat_sum, pages_out), false },
+	{ "ra_pages", offsetof(struct stat_sum, ra_pages), false },
+	{ "ra_used", offsetof(struct stat_sum, ra_used), false },
+	{ "write_ios", offsetof(struct stat_sum, write_ios), false },
+	{ "laundered", offsetof(struct stat_sum, laundered), false },
+	{ "peak_resident", offsetof(struct stat_sum, peak_resident), true },
+	{ "budget_pages", offsetof(struct stat_sum, budget_pages), true },
+	{ "page_size", offsetof(struct stat_sum, page_size), true },
+};
+
+/* stat_line: add one process's line ("pid N name value ...") to *s. */
+static void stat_line(char *line, struct stat_sum *s)
+{
+	char *save = NULL, *name = strtok_r(line, " \n", &save), *val;
+
+	if (name == NULL || strcmp(name, "pid") != 0)
+		name = NULL;
+	else
+		s->procs++;
+	while (name != NULL && (val = strtok_r(NULL, " \n", &save)) != NULL) {
+		uint64_t v = strtoull(val, NULL, 10);
+
+		for (size_t i = 0; i < sizeof(stat_fields) /
+		    sizeof(stat_fields[0]); i++) {
+			uint64_t *f = (uint64_t *)((char *)s +
+			    stat_fields[i].off);
+
+			if (strcmp(name, stat_fields[i].name) != 0)
+				continue;
+			*f = stat_fields[i].max ? (v > *f ? v : *f) : *f + v;
+		}
+		name = strtok_r(NULL, " \n", &save);
+	}
+}
+
+/* stat_read: sum the stats file's lines; 0, or -errno. */
+static int stat_read(const char *path, struct stat_sum *s)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int err = f == NULL ? -errno : 0;
+
+	memset(s, 0, sizeof(*s));
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		stat_line(line, s);
+	if (f != NULL && ferror(f))
+		err = -EIO;
+	if (f != NULL)
+		fclose(f);
+	return err;
+}
+
+/*
+ * stat_print: the table, on stderr as time(1) prints its own, so that
+ * CMD's standard output stays what it was.
+ */
+static void stat_print(const struct stat_sum *s, double wall)
+{
+	char b1[32], b2[32];
+	uint64_t ps = s->page_size;
+
+	fprintf(stderr, "\nupager stat: %u process%s used the pager\n",
+	    s->procs, s->procs == 1 ? "" : "es");
+	if (s->procs == 0) {
+		fprintf(stderr, "  (none mapped a file MAP_SHARED or opened "
+		    "one that --match names)\n");
+	} else {
+		fprintf(stderr, "  %-14s %" PRIu64 "\n", "faults", s->faults);
+		fprintf(stderr, "  %-14s %" PRIu64 " pages (%s)\n", "pages in",
+		    s->pages_in, human(s->pages_in * ps, b1, sizeof(b1)));
+		fprintf(stderr, "  %-14s %" PRIu64 " pages (%s)\n",
+		    "pages out", s->pages_out, human(s->pages_out * ps, b1,
+		    sizeof(b1)));
+		fprintf(stderr, "  %-14s %" PRIu64 " pages, %" PRIu64 " used "
+		    "(%.0f%%)\n", "read-ahead", s->ra_pages, s->ra_used,
+		    s->ra_pages != 0 ? 100.0 * (double)s->ra_used /
+		    (double)s->ra_pages : 0.0);
+		fprintf(stderr, "  %-14s %" PRIu64 " clusters, %.1f pages "
+		    "each\n", "write-back", s->write_ios, s->write_ios != 0 ?
+		    (double)s->pages_out / (double)s->write_ios : 0.0);
+		fprintf(stderr, "  %-14s %" PRIu64 " pages\n", "laundered",
+		    s->laundered);
+		fprintf(stderr, "  %-14s %" PRIu64 " pages (%s) of a budget of "
+		    "%" PRIu64 " (%s)%s\n", "peak resident", s->peak_resident,
+		    human(s->peak_resident * ps, b1, sizeof(b1)),
+		    s->budget_pages, human(s->budget_pages * ps, b2,
+		    sizeof(b2)), s->procs > 1 ? ", per process" : "");
+	}
+	fprintf(stderr, "  %-14s %.3f s\n", "wall time", wall);
+}
+
+/*
+ * stat_wait: start CMD (argv) and wait for its end, ignoring the
+ * terminal's SIGINT and SIGQUIT meanwhile as system(3) does: they are
+ * CMD's to act on.  Sets *status to CMD's exit status (128 + the signal
+ * that killed it); returns 0, or -errno when CMD could not be started
+ * (an exec failure comes back through a close-on-exec pipe).
+ */
+static int stat_wait(char **argv, int *status)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, oint, oquit;
+	int pfd[2] = { -1, -1 }, err = 0, st = 0;
+	pid_t pid = -1;
+
+	fflush(NULL);
+	sigaction(SIGINT, &ign, &oint);
+	sigaction(SIGQUIT, &ign, &oquit);
+	if (pipe2(pfd, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+		err = -errno;
+	if (pid == 0) {
+		sigaction(SIGINT, &oint, NULL);
+		sigaction(SIGQUIT, &oquit, NULL);
+		execvp(argv[0], argv);
+		err = errno;
+		if (write(pfd[1], &err, sizeof(err)) < 0)
+			err = 0;        /* the parent sees status 127 alone */
+		_exit(127);
+	}
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (pid > 0 && read(pfd[0], &err, sizeof(err)) == sizeof(err))
+		err = -err;
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGQUIT, &oquit, NULL);
+	return err;
+}
+
+/*
+ * cmd_stat: run a program as `run` does, then say what the pager did in
+ * it: each process that used one appends its counters to a temporary
+ * file (UPAGER_STATS_FILE) at exit.  Exits with the program's status.
+ */
+static int cmd_stat(const struct command *cmd, int argc, char **argv)
+{
+	struct run_opts ro;
+	struct stat_sum sum;
+	char path[4200];
+	double wall;
+	int rc = run_parse(cmd, argc, argv, false, &ro), fd = -1, st, err;
+
+	if (rc == 0)
+		rc = run_env(cmd, &ro);
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "%s/upager-stat-XXXXXX",
+		    default_dir());
+		if ((fd = mkstemp(path)) < 0)
+			rc = fail(cmd->name, "cannot make a file in %s: %s",
+			    default_dir(), strerror(errno));
+	}
+	if (rc == 0) {
+		close(fd);
+		setenv("UPAGER_STATS_FILE", path, 1);
+		wall = now();
+		err = stat_wait(argv + ro.at, &st);
+		wall = now() - wall;
+		if (err < 0)
+			rc = exec_status(cmd, argv[ro.at], -err);
+		else if ((err = stat_read(path, &sum)) < 0)
+			rc = fail(cmd->name, "reading %s: %s", path,
+			    strerror(-err));
+		else
+			stat_print(&sum, wall);
+		if (err == 0)
+			rc = st;
+		unlink(path);
+	}
+	return rc < 0 ? 0 : rc;
 }
 
 static int cmd_help(const struct command *cmd, int argc, char **argv);
@@ -907,6 +1125,45 @@ static const struct command commands[] = {
 	  "  --stats              print the pager's counters at exit\n\n"
 	  "Sizes take a K, M or G suffix (powers of 1024).\n",
 	  cmd_run },
+	{ "stat", "run a program as run does, then show what the pager did",
+	  "stat [-m BUDGET] [--match PATTERNS] [--] CMD [ARGS...]",
+	  "Runs CMD as 'upager run' does, then prints on standard error what\n"
+	  "the pager did in it, summed over its processes that used one:\n"
+	  "faults served, pages read in and written out, read-ahead pages and\n"
+	  "how many were used, write-back clusters and their mean size, pages\n"
+	  "laundered, the peak resident size against the budget (the largest\n"
+	  "of one process), and the wall time.  Exits with CMD's status.\n\n"
+	  "  -m, --budget BUDGET  the pager's budget (default 256M)\n"
+	  "  --match PATTERNS     colon-separated glob patterns of paths to\n"
+	  "                       manage from open on\n\n"
+	  "Sizes take a K, M or G suffix (powers of 1024).\n",
+	  cmd_stat },
+#ifdef BENCH_IN_CMD
+	{ "bench", "the benchmark suite: upager against the kernel, a CSV "
+	    "and plots",
+	  "bench [--size S] [--budget B] [--runs N] [--out DIR] [--dir D]",
+	  "Runs the benchmarks of bench_mmap (views against the kernel's\n"
+	  "mmap), bench_pread (upager_pread against pread) and bench_budget\n"
+	  "(views under a budget of --budget against unbudgeted and the\n"
+	  "kernel; write-back against the disk's write rate), each figure the\n"
+	  "median of N runs with its min and max and its ratio to the\n"
+	  "kernel's (or the disk's).  Writes to DIR: results.csv, the plots\n"
+	  "throughput.png, latency.png (the first touch of a page in a cold\n"
+	  "random pass, through a view and through mmap) and resident.png\n"
+	  "(resident memory over time under the budget), their data and\n"
+	  "gnuplot script, and each benchmark's full report (*.log).  Prints\n"
+	  "a summary; progress goes to standard error.  Needs gnuplot.\n\n"
+	  "  --size S     the test file's size (default 256M)\n"
+	  "  --budget B   the budget of the budgeted runs (default size/4,\n"
+	  "               below --size); bench_mmap's views get the whole\n"
+	  "               file (size + 64M), as the kernel does\n"
+	  "  --runs N     runs of every figure (default 5)\n"
+	  "  --out DIR    where the results go (default a new directory\n"
+	  "               upager-bench-YYYYmmdd-HHMMSS here)\n"
+	  "  --dir D      where the test files go (default $TMPDIR or /tmp)\n\n"
+	  "Sizes take a K, M or G suffix (powers of 1024).\n",
+	  cmd_bench },
+#endif
 	{ "help", "show the help of a subcommand",
 	  "help [SUBCOMMAND]",
 	  "Shows the help of SUBCOMMAND, or the list of subcommands.\n",
