@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: set up, build and run the whole test suite: a debug build,
-# the same under AddressSanitizer + UndefinedBehaviorSanitizer, and the
-# concurrency tests under ThreadSanitizer.
+# the same under AddressSanitizer + UndefinedBehaviorSanitizer, the
+# concurrency tests under ThreadSanitizer, then the API under libFuzzer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -21,3 +21,5 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 echo "== tests: ThreadSanitizer (concurrency tests)"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   run build/tsan "thread" -L concurrency
+echo "== fuzz: libFuzzer on the API, ${UPAGER_FUZZ_SECONDS:-300}s (scripts/fuzz.sh)"
+scripts/fuzz.sh

@@ -1041,18 +1041,21 @@ bool vm_kernel_faults(struct upager *pg)
  */
 static int vm_range(struct upager *pg, void *addr, size_t *len)
 {
-	char *a = addr, *end;
+	uintptr_t a = (uintptr_t)addr, end;
 	struct uview *v;
 
-	if (((uintptr_t)a & PAGE_MASK) || *len == 0 ||
-	    *len > SIZE_MAX - PAGE_SIZE)
+	if ((a & PAGE_MASK) || *len == 0 || *len > SIZE_MAX - PAGE_SIZE)
 		return -EINVAL;
-	*len = (size_t)round_page((off_t)*len);
+	*len = (*len + PAGE_MASK) & ~(size_t)PAGE_MASK;
+	/* a range past the end of the address space is no view's: computed
+	 * as a pointer, its end would wrap round and the range look empty */
+	if (*len > UINTPTR_MAX - a)
+		return -ENOMEM;
 	end = a + *len;
 	while (a < end) {
-		if ((v = vm_find(pg, a)) == NULL)
+		if ((v = vm_find(pg, (void *)a)) == NULL)
 			return -ENOMEM;
-		a = v->addr + v->len;
+		a = (uintptr_t)v->addr + v->len;
 	}
 	return 0;
 }

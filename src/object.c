@@ -464,7 +464,9 @@ again:
 int obj_sync(struct uobj *o, off_t off, off_t len, int flags)
 {
 	uint64_t start = atop(off);
-	uint64_t end = len == 0 ? UINT64_MAX : atop(round_page(off + len));
+	/* unsigned: off + len may lie within a page of INT64_MAX */
+	uint64_t end = len == 0 ? UINT64_MAX :
+	    atop((uint64_t)off + (uint64_t)len + PAGE_MASK);
 	int pflags = PGO_CLEANIT | PGO_SYNCIO | PGO_BUFIO, err;
 
 	if (flags & UPAGER_SYNC_INVALIDATE)
