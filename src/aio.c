@@ -179,6 +179,10 @@ static void aio_plan(struct aio_req *r)
 		r->runs[i].trycache = !r->write &&
 		    r->obj->pg->aioengine == UPAGER_ENGINE_URING &&
 		    fds[i] != r->obj->fd && aio_trycache(r->obj);
+		if (r->runs[i].trycache && !store_incache(r->obj, &runs[i])) {
+			r->runs[i].trycache = false;
+			aio_cachenote(r->obj, false);
+		}
 	}
 }
 

@@ -79,6 +79,17 @@ void obj_fdclose(struct upager *pg, dev_t dev, ino_t ino, int fd)
 		(void)sys_close(fd);
 }
 
+/* obj_zapwin: drop the page table entries obj_unmapwin put off.
+ * => object locked */
+static void obj_zapwin(struct uobj *o)
+{
+	LOCK_ASSERT_HELD(&o->lock);
+	if (o->wz_hi > o->wz_lo)
+		(void)sys_madvise(o->win + o->wz_lo,
+		    (size_t)(o->wz_hi - o->wz_lo), MADV_DONTNEED);
+	o->wz_lo = o->wz_hi = 0;
+}
+
 /*
  * obj_window: make the frames and the pager map cover [0, end).
  * => object locked (or not yet shared).  The memfd is sized to what the
@@ -111,6 +122,8 @@ int obj_window(struct uobj *o, off_t end)
 	if (err != 0)
 		goto fail;
 	if (o->win != NULL) {
+		if (o->wz_hi > o->wz_lo)
+			obj_zapwin(o);
 		old->base = o->win;
 		old->len = o->winlen;
 		old->next = o->oldwin;
@@ -161,6 +174,10 @@ void obj_zerotail(struct uobj *o, off_t size)
  * => object locked.
  * => a read fault maps the resident pages around it too (the kernel's
  *    fault-around, 64 KiB by default): the range is widened to that.
+ * => each drop interrupts every other CPU running the process (a TLB
+ *    shootdown), so adjacent ranges, as a sequential scan reads them, are
+ *    put off and dropped together once they make a cluster: RssShmem
+ *    exceeds the frames by one cluster at most.
  */
 void obj_unmapwin(struct uobj *o, off_t off, off_t len)
 {
@@ -172,7 +189,17 @@ void obj_unmapwin(struct uobj *o, off_t off, off_t len)
 		return;
 	end = MIN((off + len + around) & ~around, (off_t)o->winlen);
 	off &= ~around;
-	(void)sys_madvise(o->win + off, (size_t)(end - off), MADV_DONTNEED);
+	if (o->wz_hi > o->wz_lo && (off > o->wz_hi || end < o->wz_lo))
+		obj_zapwin(o);
+	if (o->wz_hi > o->wz_lo) {
+		o->wz_lo = MIN(o->wz_lo, off);
+		o->wz_hi = MAX(o->wz_hi, end);
+	} else {
+		o->wz_lo = off;
+		o->wz_hi = end;
+	}
+	if (o->wz_hi - o->wz_lo >= (off_t)ptoa(o->pg->cluster_pages))
+		obj_zapwin(o);
 }
 
 /*
@@ -187,6 +214,7 @@ void obj_unmapwins(struct uobj *o)
 	LOCK_ASSERT_HELD(&o->lock);
 	if (o->win == NULL)
 		return;
+	o->wz_lo = o->wz_hi = 0;
 	(void)sys_madvise(o->win, o->winlen, MADV_DONTNEED);
 	for (w = o->oldwin; w != NULL; w = w->next)
 		(void)sys_madvise(w->base, w->len, MADV_DONTNEED);

@@ -207,8 +207,22 @@ ssize_t store_cachedone(struct uobj *o, const struct store_run *r,
  */
 static ssize_t store_cached(struct uobj *o, const struct store_run *r)
 {
+	if (!store_incache(o, r))
+		return 0;
 	return store_cachedone(o, r, sys_pread_cached(o->fd,
 	    o->win + r->off, r->data, r->off));
+}
+
+/*
+ * store_incache: is run r all in the kernel's cache?  Only then is it
+ * read from there: a read of the cache that misses (RWF_NOWAIT) starts
+ * the kernel's read-ahead into its own cache, memory outside the budget,
+ * where the pager's O_DIRECT reads leave that cache alone.
+ * => no locks needed.
+ */
+bool store_incache(struct uobj *o, const struct store_run *r)
+{
+	return sys_incache(o->fd, r->off, r->data);
 }
 
 /* store_runskip: the first done bytes (whole pages) of run r are in */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
@@ -300,6 +301,27 @@ long sys_ioctl(enum sys_kind kind, int fd, unsigned long req, void *arg)
 int sys_fadvise(int fd, off_t off, off_t len, int advice)
 {
 	return RAW(SYS_fadvise64, fd, off, len, advice) < 0 ? -errno : 0;
+}
+
+/*
+ * sys_incache: does the kernel's cache hold every page of [off, off +
+ * len)?  cachestat(2) answers without starting I/O, where a read with
+ * RWF_NOWAIT starts the kernel's read-ahead of what it lacks.  A kernel
+ * without cachestat (before 6.5) says "maybe": true.  A query only: never
+ * injected.
+ */
+#ifndef SYS_cachestat
+#define SYS_cachestat 451
+#endif
+bool sys_incache(int fd, off_t off, size_t len)
+{
+	struct { uint64_t off, len; } range = { (uint64_t)off, len };
+	struct { uint64_t cache, dirty, writeback, evicted, revisited; } cs;
+
+	if (RAW(SYS_cachestat, fd, &range, &cs, 0) < 0)
+		return errno == ENOSYS;
+	return cs.cache >= (len + (size_t)getpagesize() - 1) /
+	    (size_t)getpagesize();
 }
 
 int sys_userfaultfd(int flags)

@@ -2,6 +2,7 @@
 #ifndef UPAGER_SYS_H
 #define UPAGER_SYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -85,6 +86,7 @@ int sys_mprotect(void *addr, size_t len, int prot);
 long sys_ioctl(enum sys_kind kind, int fd, unsigned long req, void *arg);
 int sys_userfaultfd(int flags);
 int sys_fadvise(int fd, off_t off, off_t len, int advice);
+bool sys_incache(int fd, off_t off, size_t len);
 struct pollfd;
 ssize_t sys_uffd_read(int fd, void *buf, size_t len);
 int sys_poll(struct pollfd *fds, unsigned n);

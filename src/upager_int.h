@@ -144,6 +144,8 @@ struct uobj {
 	                              aio_trycache) */
 	char *win;                 /* the pager map: memfd mapped [0, winlen) */
 	size_t winlen;
+	off_t wz_lo, wz_hi;        /* a range of the pager map whose page table
+	                              entries are to go (obj_unmapwin) */
 	off_t memsize;             /* the memfd's size: what the file needs */
 	struct uwin *oldwin;
 	off_t size;                /* the file size: always the truth for callers */
@@ -384,6 +386,7 @@ struct store_run {          /* a run of data to read or write */
 };
 int store_plan(struct uobj *o, off_t off, size_t len, off_t limit,
     char *holes, struct store_run *runs, bool cached);
+bool store_incache(struct uobj *o, const struct store_run *r);
 ssize_t store_cachedone(struct uobj *o, const struct store_run *r,
     ssize_t res);
 void store_runskip(struct store_run *r, size_t done);
