@@ -41,6 +41,11 @@
  *     allocated until then, as a file held open would.
  *   - Files larger than UPAGER_MAX_FILE_SIZE (4 TiB) are refused (-EFBIG).
  *   - The frames count against RLIMIT_FSIZE like the file itself does.
+ *   - A writeable MAP_SHARED view write-protects its whole range when it is
+ *     made, to track writes: the kernel builds page tables for every page of
+ *     it, mapped or not (8 bytes a page: 2 MiB for a 1 GiB view), where its
+ *     own mmap builds them as pages are touched.  Map the part of a huge
+ *     sparse file you use, not all of it.
  */
 
 #include <stddef.h>
@@ -169,10 +174,12 @@ int upager_open(upager_t *pg, const char *path, int oflags, mode_t mode,
     upager_file_t **out);
 
 /*
- * upager_close: write back the file's dirty pages and release the handle.
- * The handle is gone whatever the result; a write-back error (pages kept
- * dirty, written by a later sync_all/destroy) or a pending earlier one is
- * returned.  -EINVAL for NULL.
+ * upager_close: release the handle; a handle opened for writing first
+ * writes back the file's dirty pages (a read-only one leaves them to the
+ * file's writers, the syncer, sync_all and destroy).  The handle is gone
+ * whatever the result; a write-back error (pages kept dirty, written by a
+ * later sync_all/destroy) or a pending earlier one is returned.  -EINVAL
+ * for NULL.
  */
 int upager_close(upager_file_t *f);
 
