@@ -301,7 +301,8 @@ static int aio_uring_kick(struct upager *pg)
 {
 	struct aio_uring *u = pg->aioring;
 	struct aio_req *r;
-	int i, err;
+	unsigned injms;
+	int i, err, inj;
 
 	while ((r = TAILQ_FIRST(&pg->aioq)) != NULL &&
 	    u->inflight + 2 * AIO_MAXRUNS <= AIO_URING_DEPTH) {
@@ -345,7 +346,9 @@ static int aio_uring_kick(struct upager *pg)
 			}
 		}
 	}
-	while ((err = io_uring_submit(&u->ring)) < 0 &&
+	/* an injected failure (SYS_URING) stands for one of the submission */
+	while ((err = (inj = sys_decide(SYS_URING, &injms)) < 0 ? inj :
+	    io_uring_submit(&u->ring)) < 0 &&
 	    (err == -EAGAIN || err == -EBUSY || err == -EINTR))
 		;
 	return err < 0 ? err : 0;

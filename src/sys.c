@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <sys/ioctl.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -15,31 +17,87 @@
 
 #include "sys.h"
 
+#define MIN_(a, b) ((a) < (b) ? (a) : (b))
+
 /*
- * One armed fault per kind.  Tests arm and clear faults while pager
- * threads run: a slot's fault and counts are under sys_flock; `armed` is
+ * The faults armed on each kind.  Tests arm and clear faults while pager
+ * threads run: a slot's faults and counts are under sys_flock; `armed` is
  * also read without it, so that a call with nothing armed costs one load.
  */
-struct sys_slot {
+struct sys_rule {
 	struct sys_fault f;
-	int armed;            /* atomic */
 	unsigned long seen;   /* calls since armed */
-	unsigned long hits;   /* calls failed since armed */
+	unsigned long hits;   /* calls hit since armed */
+	uint64_t rng;         /* the fraction's generator (splitmix64) */
+};
+
+struct sys_slot {
+	struct sys_rule rules[SYS_NRULES];
+	int nrules;
+	int armed;            /* atomic */
+	unsigned long hits;   /* calls hit by any rule since armed */
 	unsigned long calls;  /* calls ever (atomic) */
 };
 
 static struct sys_slot sys_slots[SYS_NKIND];
 static pthread_mutex_t sys_flock = PTHREAD_MUTEX_INITIALIZER;
 
+/* sys_mix: the splitmix64 finaliser. */
+static uint64_t sys_mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* sys_draw: the rule's next number in [0, 1).  => sys_flock held */
+static double sys_draw(struct sys_rule *r)
+{
+	r->rng += 0x9e3779b97f4a7c15ull;
+	return (double)(sys_mix(r->rng) >> 11) * 0x1p-53;
+}
+
+/* sys_rule_arm: rule i of slot s becomes f.  => sys_flock held */
+static void sys_rule_arm(struct sys_slot *s, int i, const struct sys_fault *f)
+{
+	struct sys_rule *r = &s->rules[i];
+
+	r->f = *f;
+	r->seen = r->hits = 0;
+	r->rng = sys_mix(f->seed ^ 0x5eed5eed5eed5eedull);
+}
+
 void sys_fault_set(enum sys_kind kind, const struct sys_fault *f)
 {
 	struct sys_slot *s = &sys_slots[kind];
 
 	pthread_mutex_lock(&sys_flock);
-	s->f = *f;
-	s->seen = s->hits = 0;
+	sys_rule_arm(s, 0, f);
+	s->nrules = 1;
+	s->hits = 0;
 	__atomic_store_n(&s->armed, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&sys_flock);
+}
+
+int sys_fault_add(enum sys_kind kind, const struct sys_fault *f)
+{
+	struct sys_slot *s = &sys_slots[kind];
+	int err = 0;
+
+	pthread_mutex_lock(&sys_flock);
+	if (!s->armed) {
+		s->nrules = 0;
+		s->hits = 0;
+	}
+	if (s->nrules == SYS_NRULES) {
+		err = -ENOSPC;
+		goto out;
+	}
+	sys_rule_arm(s, s->nrules++, f);
+	__atomic_store_n(&s->armed, 1, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&sys_flock);
+	return err;
 }
 
 void sys_fault_clear(enum sys_kind kind)
@@ -70,15 +128,33 @@ unsigned long sys_calls(enum sys_kind kind)
 }
 
 /*
- * sys_decide: the fate of one call of this kind: 0 to make it, a negative
- * errno to fail it, 1 to make it a short transfer; *delay_ms is how long
- * to hold the call first.  Counts the call.
+ * sys_rule_hits: does rule r hit this call?  Counts it.
+ * => sys_flock held
  */
-int sys_decide(enum sys_kind kind, unsigned *delay_ms)
+static bool sys_rule_hits(struct sys_rule *r)
+{
+	unsigned long n = r->seen++;
+
+	if (n < r->f.skip || (r->f.count != 0 && r->hits >= r->f.count))
+		return false;
+	/* the draw is made for every call past skip, hit or not, so that
+	 * which calls fail depends on the seed and the calls alone */
+	if (r->f.frac > 0 && sys_draw(r) >= r->f.frac)
+		return false;
+	r->hits++;
+	return true;
+}
+
+/*
+ * sys_decide1: the fate of one attempt at a call of this kind: 0 to make
+ * it, a negative errno to fail it, 1 to make it a short transfer;
+ * *delay_ms is how long to hold it first.  Counts the attempt.
+ */
+static int sys_decide1(enum sys_kind kind, unsigned *delay_ms)
 {
 	struct sys_slot *s = &sys_slots[kind];
-	unsigned long n;
-	int r = 0;
+	bool hit = false;
+	int r = 0, i;
 
 	*delay_ms = 0;
 	__atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
@@ -87,22 +163,45 @@ int sys_decide(enum sys_kind kind, unsigned *delay_ms)
 	pthread_mutex_lock(&sys_flock);
 	if (!s->armed)
 		goto out;
-	n = s->seen++;
-	if (n < s->f.skip || (s->f.count != 0 && n - s->f.skip >= s->f.count))
-		goto out;
-	s->hits++;
-	*delay_ms = s->f.delay_ms;
-	r = s->f.err != 0 ? -s->f.err : s->f.short_io ? 1 : 0;
+	for (i = 0; i < s->nrules; i++) {
+		struct sys_rule *u = &s->rules[i];
+
+		if (!sys_rule_hits(u))
+			continue;
+		hit = true;
+		*delay_ms += u->f.delay_ms;
+		if (r == 0)
+			r = u->f.err != 0 ? -u->f.err : u->f.short_io ? 1 : 0;
+	}
+	if (hit)
+		s->hits++;
 out:
 	pthread_mutex_unlock(&sys_flock);
 	return r;
 }
 
-/* sys_inject: sys_decide, holding the call here for its delay. */
+/*
+ * sys_decide: sys_decide1 for a call made some other way (io_uring):
+ * an injected EINTR is tried again here, as SYS_CALL does for the
+ * wrappers' calls, since those callers do not retry; the delays add up.
+ */
+int sys_decide(enum sys_kind kind, unsigned *delay_ms)
+{
+	unsigned ms;
+	int r;
+
+	*delay_ms = 0;
+	while ((r = sys_decide1(kind, &ms)) == -EINTR)
+		*delay_ms += ms;
+	*delay_ms += ms;
+	return r;
+}
+
+/* sys_inject: sys_decide1, holding the call here for its delay. */
 static int sys_inject(enum sys_kind kind)
 {
 	unsigned ms;
-	int r = sys_decide(kind, &ms);
+	int r = sys_decide1(kind, &ms);
 
 	if (ms != 0) {
 		struct timespec ts = { .tv_sec = ms / 1000,
@@ -410,4 +509,219 @@ ssize_t sys_pwrite_full(int fd, const void *buf, size_t len, off_t off)
 		done += (size_t)r;
 	}
 	return (ssize_t)done;
+}
+
+/* ---- faults from the environment (UPAGER_FAULTS, see sys.h) ---- */
+
+static const char *const sys_kind_names[SYS_NKIND] = {
+	[SYS_OPEN] = "open", [SYS_CLOSE] = "close", [SYS_FSTAT] = "fstat",
+	[SYS_PREAD] = "pread", [SYS_PWRITE] = "pwrite",
+	[SYS_FALLOCATE] = "fallocate", [SYS_FTRUNCATE] = "ftruncate",
+	[SYS_FDATASYNC] = "fdatasync", [SYS_LSEEK] = "lseek",
+	[SYS_MEMFD] = "memfd", [SYS_PUNCH] = "punch", [SYS_MMAP] = "mmap",
+	[SYS_MUNMAP] = "munmap", [SYS_MADVISE] = "madvise",
+	[SYS_UFFD] = "uffd", [SYS_PAGEMAP] = "pagemap", [SYS_URING] = "uring",
+};
+
+static const struct { const char *name; int err; } sys_errnames[] = {
+	{ "EIO", EIO }, { "ENOSPC", ENOSPC }, { "EINTR", EINTR },
+	{ "EAGAIN", EAGAIN }, { "ENOMEM", ENOMEM }, { "EDQUOT", EDQUOT },
+	{ "EFBIG", EFBIG }, { "EBADF", EBADF }, { "EINVAL", EINVAL },
+	{ "EPERM", EPERM }, { "EACCES", EACCES }, { "EMFILE", EMFILE },
+	{ "ENFILE", ENFILE }, { "EROFS", EROFS }, { "EBUSY", EBUSY },
+	{ "ENOBUFS", ENOBUFS }, { "ENOSYS", ENOSYS },
+};
+
+/* sys_tokeq: is the token [t, t + n) the string s? */
+static bool sys_tokeq(const char *t, size_t n, const char *s)
+{
+	return strlen(s) == n && memcmp(t, s, n) == 0;
+}
+
+/*
+ * sys_parse_ulong: [t, t + n) as a decimal number (no sign, no errno: the
+ * C library's strtoul would set it).  0, or -EINVAL.
+ */
+static int sys_parse_ulong(const char *t, size_t n, unsigned long long *v)
+{
+	unsigned long long x = 0;
+	size_t i;
+
+	/* 19 digits: no overflow to check for */
+	if (n == 0 || n > 19)
+		return -EINVAL;
+	for (i = 0; i < n && t[i] >= '0' && t[i] <= '9'; i++)
+		x = x * 10 + (unsigned long long)(t[i] - '0');
+	*v = x;
+	return i == n ? 0 : -EINVAL;
+}
+
+/* sys_parse_frac: [t, t + n) as D[.D...], in (0, 1].  0, or -EINVAL. */
+static int sys_parse_frac(const char *t, size_t n, double *v)
+{
+	double x = 0, scale = 1;
+	bool point = false, digit = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (t[i] == '.' && !point) {
+			point = true;
+		} else if (t[i] >= '0' && t[i] <= '9') {
+			digit = true;
+			if (point) {
+				scale /= 10;
+				x += (t[i] - '0') * scale;
+			} else {
+				x = x * 10 + (t[i] - '0');
+			}
+		} else {
+			break;
+		}
+	}
+	if (i < n || !digit || !(x > 0 && x <= 1))
+		return -EINVAL;
+	*v = x;
+	return 0;
+}
+
+/* sys_complain: one line on stderr: what is wrong with the environment. */
+static void sys_complain(const char *var, const char *what, const char *t,
+    size_t n)
+{
+	char msg[256];
+	size_t len = 0;
+	const char *parts[] = { "upager: ", var, ": ", what, " \"" };
+	size_t i;
+
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		size_t k = MIN_(strlen(parts[i]), sizeof(msg) - 3 - len);
+
+		memcpy(msg + len, parts[i], k);
+		len += k;
+	}
+	n = MIN_(n, sizeof(msg) - 3 - len);
+	memcpy(msg + len, t, n);
+	len += n;
+	memcpy(msg + len, "\"\n", 2);
+	(void)RAW(SYS_write, 2, msg, len + 2);
+}
+
+/*
+ * sys_parse_fault: one FAULT of UPAGER_FAULTS, [t, t + n), into *kind
+ * and *f.  0, or -EINVAL after saying why.
+ */
+static int sys_parse_fault(const char *t, size_t n, int *kind,
+    struct sys_fault *f)
+{
+	const char *end = t + n, *item = t, *why = NULL;
+	unsigned long long v = 0;
+	bool first = true;
+	size_t k, i;
+
+	memset(f, 0, sizeof(*f));
+	*kind = -1;
+	while (item <= end && why == NULL) {
+		const char *c = memchr(item, ':', (size_t)(end - item));
+
+		k = (size_t)((c != NULL ? c : end) - item);
+		if (first) {
+			for (i = 0; i < SYS_NKIND; i++)
+				if (sys_tokeq(item, k, sys_kind_names[i]))
+					*kind = (int)i;
+			if (*kind < 0)
+				why = "unknown kind of call";
+		} else if (sys_tokeq(item, k, "short")) {
+			f->short_io = 1;
+		} else if (k > 6 && memcmp(item, "delay=", 6) == 0) {
+			if (sys_parse_ulong(item + 6, k - 6, &v) != 0 ||
+			    v > 600000)
+				why = "bad delay (milliseconds, at most 600000)";
+			f->delay_ms = (unsigned)v;
+		} else if (k > 5 && memcmp(item, "skip=", 5) == 0) {
+			if (sys_parse_ulong(item + 5, k - 5, &v) != 0)
+				why = "bad skip";
+			f->skip = (unsigned long)v;
+		} else if (k > 6 && memcmp(item, "count=", 6) == 0) {
+			if (sys_parse_ulong(item + 6, k - 6, &v) != 0)
+				why = "bad count";
+			f->count = (unsigned long)v;
+		} else if (k > 5 && memcmp(item, "frac=", 5) == 0) {
+			if (sys_parse_frac(item + 5, k - 5, &f->frac) != 0)
+				why = "bad frac (a fraction in (0, 1])";
+		} else {
+			why = "unknown item (or a second error)";
+			for (i = 0; i < sizeof(sys_errnames) /
+			    sizeof(sys_errnames[0]); i++)
+				if (f->err == 0 &&
+				    sys_tokeq(item, k, sys_errnames[i].name)) {
+					f->err = sys_errnames[i].err;
+					why = NULL;
+				}
+		}
+		first = false;
+		if (c == NULL)
+			break;
+		item = c + 1;
+	}
+	if (why == NULL && f->err != 0 && f->short_io)
+		why = "both an error and short in";
+	if (why == NULL && f->err == 0 && !f->short_io && f->delay_ms == 0)
+		why = "no error, short or delay in";
+	if (why != NULL)
+		sys_complain("UPAGER_FAULTS", why, t, n);
+	return why != NULL ? -EINVAL : 0;
+}
+
+static pthread_once_t sys_env_once = PTHREAD_ONCE_INIT;
+static int sys_env_err;
+
+/* sys_env_parse: sys_fault_env's one run. */
+static void sys_env_parse(void)
+{
+	struct sys_fault fs[SYS_NKIND * SYS_NRULES];
+	int kinds[SYS_NKIND * SYS_NRULES], per[SYS_NKIND] = { 0 };
+	const char *spec = getenv("UPAGER_FAULTS");
+	const char *seeds = getenv("UPAGER_FAULTS_SEED");
+	unsigned long long seed = 1;
+	int n = 0, i;
+
+	if (seeds != NULL && *seeds != '\0' &&
+	    sys_parse_ulong(seeds, strlen(seeds), &seed) != 0) {
+		sys_complain("UPAGER_FAULTS_SEED", "not a number:", seeds,
+		    strlen(seeds));
+		goto fail;
+	}
+	/* all of it parsed first: a malformed variable arms nothing */
+	for (const char *t = spec; t != NULL && *spec != '\0'; ) {
+		const char *c = strchr(t, ',');
+		size_t k = c != NULL ? (size_t)(c - t) : strlen(t);
+
+		if (n == SYS_NKIND * SYS_NRULES) {
+			sys_complain("UPAGER_FAULTS", "too many faults at",
+			    t, k);
+			goto fail;
+		}
+		if (sys_parse_fault(t, k, &kinds[n], &fs[n]) != 0)
+			goto fail;
+		if (++per[kinds[n]] > SYS_NRULES) {
+			sys_complain("UPAGER_FAULTS", "a kind named more "
+			    "than 4 times (SYS_NRULES) at", t, k);
+			goto fail;
+		}
+		fs[n].seed = sys_mix(seed + (uint64_t)kinds[n] * 0x100 +
+		    (uint64_t)per[kinds[n]]);
+		n++;
+		t = c != NULL ? c + 1 : NULL;
+	}
+	for (i = 0; i < n; i++)
+		(void)sys_fault_add((enum sys_kind)kinds[i], &fs[i]);
+	return;
+fail:
+	sys_env_err = -EINVAL;
+}
+
+int sys_fault_env(void)
+{
+	pthread_once(&sys_env_once, sys_env_parse);
+	return sys_env_err;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -36,11 +37,17 @@ enum sys_kind {
 };
 
 /*
- * A fault: after `skip` more calls of the kind pass, the next `count`
- * calls (0: every call until cleared) fail with `err`; or, if `err` is 0
- * and `short_io` is set, read/write calls move only half their bytes
- * (at least one).  Each call the fault hits is first delayed by
- * `delay_ms` (with err 0 and no short_io: only delayed).
+ * A fault: after `skip` more calls of the kind pass, the calls that
+ * follow are hit, until `count` have been (0: until cleared): every one
+ * of them, or if `frac` is set (0 < frac <= 1) each with that
+ * probability, drawn from a generator seeded with `seed`, so that a run
+ * with the same calls in the same order fails the same ones (threads
+ * share one generator per fault, under a lock).  A hit call fails with
+ * `err`; or, if `err` is 0 and `short_io` is set, a read or write moves
+ * only half its bytes (at least one); and is first delayed by `delay_ms`
+ * (with err 0 and no short_io: only delayed).  SYS_URING: the set-up of
+ * the ring (a failure falls back to worker threads) and each submission
+ * (delays do not apply).
  */
 struct sys_fault {
 	int err;
@@ -48,17 +55,50 @@ struct sys_fault {
 	unsigned long skip;
 	unsigned long count;
 	unsigned delay_ms;
+	double frac;
+	uint64_t seed;
 };
 
-/* sys_fault_set: arm a fault for one kind (replaces any earlier one). */
+#define SYS_NRULES 4  /* faults armed at once on one kind, at most */
+
+/* sys_fault_set: arm a fault for one kind (replaces any earlier ones). */
 void sys_fault_set(enum sys_kind kind, const struct sys_fault *f);
+/* sys_fault_add: arm one more fault for a kind, after those armed: a call
+ * takes the error (or short transfer) of the first that hits it, and the
+ * delays of all that do.  0, or -ENOSPC when SYS_NRULES are armed. */
+int sys_fault_add(enum sys_kind kind, const struct sys_fault *f);
 /* sys_fault_clear: disarm one kind; SYS_NKIND disarms all. */
 void sys_fault_clear(enum sys_kind kind);
-/* sys_fault_hits: how many calls of this kind the fault has failed. */
+/* sys_fault_hits: how many calls of this kind the faults have hit. */
 unsigned long sys_fault_hits(enum sys_kind kind);
+
+/*
+ * sys_fault_env: arm the faults the environment asks for, once per
+ * process (upager_create calls it; later calls return the first one's
+ * result).  0, or -EINVAL, with a line on stderr saying what is wrong,
+ * when a variable is malformed: then nothing is armed.
+ *
+ *   UPAGER_FAULTS=FAULT[,FAULT...]     FAULT = KIND[:ITEM...]
+ *     KIND   open close fstat pread pwrite fallocate ftruncate fdatasync
+ *            lseek memfd punch mmap munmap madvise uffd pagemap uring
+ *            (the roles of enum sys_kind)
+ *     ITEM   EIO ENOSPC EINTR EAGAIN ENOMEM EDQUOT EFBIG EBADF EINVAL
+ *            EPERM EACCES EMFILE ENFILE EROFS EBUSY ENOBUFS ENOSYS: the
+ *            error;  short: half transfers;  delay=MS;  skip=N;  count=N;
+ *            frac=F (0 < F <= 1)
+ *     Each FAULT needs an error, short or a delay (not an error and
+ *     short).  A kind may be named up to SYS_NRULES times: e.g.
+ *     "pread:short:frac=0.1,pread:delay=5" makes a tenth of the reads
+ *     short and delays every one.  Injected EINTR is retried by the
+ *     wrappers, as a real one.
+ *   UPAGER_FAULTS_SEED=N  seeds the fractions (default 1); a fault's
+ *     generator is seeded from N, its kind and its place in the list.
+ */
+int sys_fault_env(void);
 /* sys_decide: the fate of one call of this kind, for callers that make
  * it some other way (io_uring): 0 to make it, a negative errno to fail it,
- * 1 to make it a short transfer; hold it *delay_ms first.  Counts it. */
+ * 1 to make it a short transfer; hold it *delay_ms first.  Counts it (an
+ * injected EINTR is retried inside, each attempt counted). */
 int sys_decide(enum sys_kind kind, unsigned *delay_ms);
 /* sys_calls: how many calls of this kind were made (failed ones too). */
 unsigned long sys_calls(enum sys_kind kind);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "sys.h"
 #include "upager_int.h"
 
 #define DEF_BUDGET ((size_t)256 << 20)
@@ -45,6 +46,10 @@ UPAGER_EXPORT int upager_create(const struct upager_config *cfg,
 		return -EINVAL;
 	if (cfg->budget != 0 && cfg->budget / PAGE_SIZE < MIN_BUDGET_PAGES)
 		return -EINVAL;
+	/* UPAGER_FAULTS (sys.h): parsed at the first pager; malformed, it
+	 * fails every create rather than run without the faults asked for */
+	if ((err = sys_fault_env()) != 0)
+		return err;
 	if ((pg = calloc(1, sizeof(*pg))) == NULL)
 		return -ENOMEM;
 	pg->cfg = *cfg;

@@ -8,6 +8,9 @@
  *     waiting on (injected) slow reads than there are fault threads, a
  *     fault on a resident page is served before any of them completes;
  *   - many threads faulting on the same cold pages all see the data.
+ *
+ *   UPAGER_STRESS_SECONDS=S   stress mode: repeat all of it until S
+ *                             seconds have passed (unset: once)
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -223,7 +226,9 @@ int main(void)
 {
 	upager_t *pg = mkpager_quiet(0);
 	unsigned char *exp;
-	const char *path;
+	const char *path, *s;
+	double t0 = mono_now(), stress = 0;
+	int iter = 0;
 
 	set_page_size(pg);
 	CHECK_OK(upager_destroy(pg));
@@ -234,12 +239,19 @@ int main(void)
 	path = tpath("faults");
 	disk_write(path, exp, NPAGES * PG, 0, 0);
 
-	test_read_error(path, exp);
-	test_error_waiter(path, exp);
-	test_no_blocking(path, exp);
+	/* stress: again and again, for that long */
+	if ((s = env_value("UPAGER_STRESS_SECONDS")) != NULL)
+		stress = strtod(s, NULL);
+	do {
+		test_read_error(path, exp);
+		test_error_waiter(path, exp);
+		test_no_blocking(path, exp);
+		iter++;
+	} while (mono_now() - t0 < stress);
 
 	free(exp);
 	rm_test_dir();
-	printf("t_conc_faults: ok\n");
+	printf("t_conc_faults: ok, %d round(s) in %.1f s\n", iter,
+	    mono_now() - t0);
 	return 0;
 }

@@ -1,4 +1,8 @@
 /* t_conc_syncer.c: the syncer writes back old dirty pages, from pwrite and views */
+/*
+ *   UPAGER_STRESS_SECONDS=S   stress mode: repeat it until S seconds have
+ *                             passed (unset: once)
+ */
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -31,7 +35,8 @@ static bool disk_has(const char *path, const void *buf, size_t len, off_t off)
 	return ok;
 }
 
-int main(void)
+/* run_once: all of it, once. */
+static void run_once(void)
 {
 	const char *p = tpath("syncer");
 	char buf[3 * 4096], *v;
@@ -66,7 +71,24 @@ int main(void)
 	CHECK_OK(upager_unmap(v, sizeof(buf)));
 	CHECK_OK(upager_close(f));
 	CHECK_OK(upager_destroy(pg));
+	CHECK(unlink(p) == 0);
+}
+
+int main(void)
+{
+	double t0 = mono_now(), stress = 0;
+	const char *s;
+	int iter = 0;
+
+	/* stress: again and again, for that long */
+	if ((s = env_value("UPAGER_STRESS_SECONDS")) != NULL)
+		stress = strtod(s, NULL);
+	do {
+		run_once();
+		iter++;
+	} while (mono_now() - t0 < stress);
 	rm_test_dir();
-	printf("t_conc_syncer: ok\n");
+	printf("t_conc_syncer: ok, %d round(s) in %.1f s\n", iter,
+	    mono_now() - t0);
 	return 0;
 }

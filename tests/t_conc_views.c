@@ -23,6 +23,8 @@
  * last pattern its owner wrote.
  *
  * Run with a seed as argv[1] (or $UPAGER_SEED) to repeat a run's choices.
+ * UPAGER_STRESS_SECONDS=S (stress mode) repeats the run, each time with
+ * the next seed, until S seconds have passed; unset, it runs once.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -363,7 +365,8 @@ static void *map_rw(off_t off, size_t len, int prot)
 	return a;
 }
 
-int main(int argc, char **argv)
+/* run_once: one run of it all, with the seed in `seed`. */
+static void run_once(void)
 {
 	struct writer w[NWRITERS];
 	struct reader rd;
@@ -374,8 +377,7 @@ int main(int argc, char **argv)
 	int id;
 	double t0 = mono_now();
 
-	seed = test_seed(argc, argv);
-	at_abort(abort_seed);
+	atomic_store(&writers_done, 0);
 	pg = mkpager(BUDGET);
 	set_page_size(pg);
 	wregion = WPAGES * PG;
@@ -491,7 +493,7 @@ int main(int argc, char **argv)
 	free(sy.buf);
 	free(ver);
 	free(img);
-	rm_test_dir();
+	CHECK(unlink(path) == 0);
 	printf("t_conc_views: ok (seed %llu, %d writers, %zu slot writes, "
 	    "%llu+%llu reader checks, %llu sync rounds, %llu truncates, "
 	    "%llu reclaimed, %llu pages in, %.2f s)\n",
@@ -499,6 +501,28 @@ int main(int argc, char **argv)
 	    (unsigned long long)rd.reads, (unsigned long long)rd.vreads,
 	    (unsigned long long)sy.rounds, (unsigned long long)sy.truncs,
 	    (unsigned long long)st.reclaimed, (unsigned long long)st.pages_in,
+	    mono_now() - t0);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	double t0 = mono_now(), stress = 0;
+	const char *s;
+	int iter = 0;
+
+	seed = test_seed(argc, argv);
+	at_abort(abort_seed);
+	if ((s = env_value("UPAGER_STRESS_SECONDS")) != NULL)
+		stress = strtod(s, NULL);
+	/* stress: run after run, each with the next seed, for that long */
+	do {
+		run_once();
+		seed++;
+		iter++;
+	} while (mono_now() - t0 < stress);
+	rm_test_dir();
+	printf("t_conc_views: ok, %d run(s) in %.1f s\n", iter,
 	    mono_now() - t0);
 	return 0;
 }
