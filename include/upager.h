@@ -145,7 +145,9 @@ struct upager_stats {
 /*
  * upager_create: make a pager.
  *   -EINVAL  cfg is NULL, budget below 64 pages, cluster or readahead not a
- *            multiple of the page size, unknown flags
+ *            multiple of the page size, unknown flags; or a malformed
+ *            UPAGER_FAULTS / UPAGER_FAULTS_SEED (fault injection for tests,
+ *            src/sys.h; one line on stderr says what is wrong)
  *   -ENOMEM  out of memory
  *   -EMFILE, -ENFILE and other errors of memfd_create/mmap
  */
@@ -185,10 +187,11 @@ int upager_close(upager_file_t *f);
 
 /*
  * upager_pread: read up to len bytes at off.  Returns the count, short at
- * EOF, 0 at or past EOF.
+ * EOF or when an error stops it after some bytes, 0 at or past EOF.
  *   -EINVAL  NULL f, NULL buf with len > 0, off < 0, off + len overflows
  *   -EBADF   f was opened O_WRONLY
- *   -EIO     the file could not be read (nothing bad is left cached)
+ *   -EIO     the file could not be read (nothing bad is left cached); the
+ *            read's own error is passed on where it has one (-EAGAIN, ...)
  *   -ENOMEM  no page could be had
  */
 ssize_t upager_pread(upager_file_t *f, void *buf, size_t len, off_t off);
@@ -200,6 +203,7 @@ ssize_t upager_pread(upager_file_t *f, void *buf, size_t len, off_t off);
  *   -EBADF   f was opened O_RDONLY
  *   -ENOSPC, -EDQUOT  blocks for a hole could not be allocated
  *   -EIO     a page that had to be read first could not be
+ *   -ENOMEM  no page could be had, or no memory for its frame (memfd)
  *   -EFBIG   off + len beyond UPAGER_MAX_FILE_SIZE
  */
 ssize_t upager_pwrite(upager_file_t *f, const void *buf, size_t len, off_t off);
