@@ -39,9 +39,30 @@
 #define VM_SCANVEC 64
 
 /*
+ * vm_written: the page of view v at address pa was written through it
+ * (or may have been): dirty, and no longer a hole as far as writers are
+ * concerned; its bit set in `mask` (pages from mask_lo) if given.
+ * => object locked.
+ */
+static void vm_written(struct uobj *o, struct uview *v, uint64_t pa,
+    uint64_t *mask, uint64_t mask_lo)
+{
+	uint64_t pgno = atop(v->off + (off_t)(pa - (uintptr_t)v->addr));
+	struct vpage *p = pg_lookup(o, pgno);
+
+	if (p == NULL || (p->flags & PG_FAKE))
+		return;
+	p->flags &= ~(PG_CLEAN | PG_RDONLY);
+	if (mask != NULL && pgno >= mask_lo && pgno < mask_lo + 64)
+		*mask |= (uint64_t)1 << (pgno - mask_lo);
+}
+
+/*
  * vm_scan: PAGEMAP_SCAN [start, end) of one view for written pages,
  * protecting them again; mark them dirty in the object, and set bits of
- * `mask` (pages from mask_lo, 64 at most) if given.
+ * `mask` (pages from mask_lo, 64 at most) if given.  Where the scan
+ * fails, which pages were written is not known: every resident page left
+ * in the range counts as written, so that no write is taken for clean.
  * => object locked.
  */
 static void vm_scan(struct uobj *o, struct uview *v, char *start, char *end,
@@ -49,6 +70,7 @@ static void vm_scan(struct uobj *o, struct uview *v, char *start, char *end,
 {
 	struct page_region r[VM_SCANVEC];
 	struct pm_scan_arg a;
+	uint64_t pa;
 	long n, i;
 
 	memset(&a, 0, sizeof(a));
@@ -62,26 +84,14 @@ static void vm_scan(struct uobj *o, struct uview *v, char *start, char *end,
 	a.end = (uintptr_t)end;
 	for (;;) {
 		n = sys_ioctl(SYS_PAGEMAP, o->pg->pmfd, PAGEMAP_SCAN, &a);
-		if (n < 0)
+		if (n < 0) {
+			for (pa = a.start; pa < a.end; pa += PAGE_SIZE)
+				vm_written(o, v, pa, mask, mask_lo);
 			break;
-		for (i = 0; i < n; i++) {
-			uint64_t pa = r[i].start, pgno;
-
-			for (; pa < r[i].end; pa += PAGE_SIZE) {
-				struct vpage *p;
-
-				pgno = atop(v->off + (off_t)(pa - (uintptr_t)v->addr));
-				p = pg_lookup(o, pgno);
-				if (p == NULL || (p->flags & PG_FAKE))
-					continue;
-				/* written through a view: dirty, and no longer
-				 * a hole as far as writers are concerned */
-				p->flags &= ~(PG_CLEAN | PG_RDONLY);
-				if (mask != NULL && pgno >= mask_lo &&
-				    pgno < mask_lo + 64)
-					*mask |= (uint64_t)1 << (pgno - mask_lo);
-			}
 		}
+		for (i = 0; i < n; i++)
+			for (pa = r[i].start; pa < r[i].end; pa += PAGE_SIZE)
+				vm_written(o, v, pa, mask, mask_lo);
 		/* a kernel quirk: walk_end is only meaningful when the
 		 * vector came back full */
 		if (n < VM_SCANVEC || a.walk_end >= a.end)
@@ -309,22 +319,21 @@ static struct uview *vm_find(struct upager *pg, const char *addr)
 
 static void vm_wake(struct upager *pg, uint64_t addr)
 {
-	struct uffdio_range r = { .start = addr, .len = PAGE_SIZE };
-
-	(void)sys_ioctl(SYS_UFFD, pg->uffd, UFFDIO_WAKE, &r);
+	(void)sys_uffd_wake(pg->uffd, addr, PAGE_SIZE);
 }
 
 /*
  * vm_continue: map pages [first, first + n) of view v from their frames.
  * => no locks held; the pages are wired or BUSY, so none is freed.
  * => an entry that exists already (another thread mapped it) is skipped;
- *    returns how many were skipped.
+ *    a page that fails otherwise too, its faulting thread woken to fault
+ *    again; returns how many were skipped.
  */
 static int vm_continue(struct upager *pg, struct uview *v, uint64_t first,
     int n)
 {
 	uint64_t base = (uintptr_t)v->addr + ptoa(first - atop(v->off));
-	int done = 0, skipped = 0;
+	int done = 0, skipped = 0, err;
 
 	while (done < n) {
 		struct uffdio_continue c;
@@ -334,10 +343,18 @@ static int vm_continue(struct upager *pg, struct uview *v, uint64_t first,
 		c.range.len = ptoa(n - done);
 		c.mode = v->shared && (v->prot & PROT_WRITE) ?
 		    UFFDIO_CONTINUE_MODE_WP : 0;
-		if (sys_ioctl(SYS_UFFD, pg->uffd, UFFDIO_CONTINUE, &c) == 0)
+		if ((err = sys_ioctl(SYS_UFFD, pg->uffd, UFFDIO_CONTINUE,
+		    &c)) == 0)
 			break;
 		/* mapped: pages done before the one that failed */
-		done += (c.mapped > 0 ? (int)atop(c.mapped) : 0) + 1;
+		done += c.mapped > 0 ? (int)atop(c.mapped) : 0;
+		/* not mapped, for another reason than that it is (the
+		 * address space changing under a fork or an mremap: EAGAIN):
+		 * a thread faulting there must not sleep on; woken, it faults
+		 * again and the fault is served anew */
+		if (err != -EEXIST && done < n)
+			vm_wake(pg, base + ptoa(done));
+		done++;
 		skipped++;
 	}
 	return skipped;

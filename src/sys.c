@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/userfaultfd.h>
+
 #include "sys.h"
 
 #define MIN_(a, b) ((a) < (b) ? (a) : (b))
@@ -446,6 +448,19 @@ ssize_t sys_uffd_read(int fd, void *buf, size_t len)
 	while ((r = sys_raw_retry(RAW(SYS_read, fd, buf, len))) == -EINTR)
 		;
 	return r;
+}
+
+/* sys_uffd_wake: wake the threads faulting in [start, start + len): the
+ * way out of a fault that could not be served, so never injected */
+int sys_uffd_wake(int fd, uint64_t start, uint64_t len)
+{
+	struct uffdio_range r = { .start = start, .len = len };
+	long e;
+
+	while ((e = sys_raw_retry(RAW(SYS_ioctl, fd, UFFDIO_WAKE, &r))) ==
+	    -EINTR)
+		;
+	return (int)e;
 }
 
 /* sys_poll: wait for any of fds, without a timeout. */

@@ -129,6 +129,7 @@ int sys_fadvise(int fd, off_t off, off_t len, int advice);
 bool sys_incache(int fd, off_t off, size_t len);
 struct pollfd;
 ssize_t sys_uffd_read(int fd, void *buf, size_t len);
+int sys_uffd_wake(int fd, uint64_t start, uint64_t len);
 int sys_poll(struct pollfd *fds, unsigned n);
 int sys_eventfd(void);
 int sys_event(int fd);

@@ -29,8 +29,8 @@
  *     model byte for byte; close and destroy succeed;
  *   - no descriptor and no mapping of the pager's is left after destroy.
  *
- * The passes listed in skipped[] hang or lose data today (bugs reported,
- * in fault.c and aio.c); they run when named in UPAGER_FAULTS_ONLY.
+ * The passes listed in skipped[] hang today (aio.c); they run when named
+ * in UPAGER_FAULTS_ONLY.
  *
  *   t_faults [SEED]             seed also from $UPAGER_SEED, else time
  *   UPAGER_FAULTS_OPS=N         operations per pass (default 300)
@@ -234,19 +234,9 @@ static const int errs[] = { EIO, ENOSPC, EINTR, EAGAIN, ENOMEM };
  *     the faults and syncs waiting for them hang (aio_uring_kick; the
  *     errors io_uring_enter(2) really returns are those three, EBADR, and
  *     errors of a broken ring).
- *   uffd:EIO, ENOSPC, EAGAIN, ENOMEM: a UFFDIO_CONTINUE that fails (but
- *     with EEXIST) is counted as skipped and the faulting thread is never
- *     woken: it hangs (vm_continue; the kernel says EAGAIN while the
- *     address space changes, a fork or mremap under the fault).
- *   pagemap:EIO, ENOSPC, EAGAIN, ENOMEM: a PAGEMAP_SCAN that fails is
- *     ignored (vm_scan): pages written through views stay clean, a sync
- *     returns 0 without writing them, and the page daemon frees them,
- *     losing the writes from the cache too.
  */
 static const char *const skipped[] = {
 	"uring:EIO", "uring:ENOSPC", "uring:ENOMEM",
-	"uffd:EIO", "uffd:ENOSPC", "uffd:EAGAIN", "uffd:ENOMEM",
-	"pagemap:EIO", "pagemap:ENOSPC", "pagemap:EAGAIN", "pagemap:ENOMEM",
 };
 
 static const char *err_name(int e)
