@@ -246,7 +246,7 @@ static int obj_create(struct upager *pg, int fd, bool canwrite,
 	o->size = o->seen_size = st->st_size;
 	o->mtime = st->st_mtim;
 	o->blksize = (size_t)st->st_blksize;
-	o->fd = o->wfd = o->dfd = -1;
+	o->fd = o->wfd = o->dfd = o->dfd_retired = -1;
 	o->cache_credit = AIO_CACHEMISS;
 	rdx_init(&o->idx);
 	TAILQ_INIT(&o->views);

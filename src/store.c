@@ -56,18 +56,25 @@ void store_upgrade(struct uobj *o, int wfd)
 void store_close(struct uobj *o)
 {
 	obj_fdclose(o->pg, o->dev, o->ino, o->dfd);
+	obj_fdclose(o->pg, o->dev, o->ino, o->dfd_retired);
+	o->dfd_retired = -1;
 	if (o->wfd != o->fd)
 		obj_fdclose(o->pg, o->dev, o->ino, o->wfd);
 	obj_fdclose(o->pg, o->dev, o->ino, o->fd);
 	o->dfd = o->wfd = o->fd = -1;
 }
 
-/* store_nodirect: the file system refused O_DIRECT I/O: stop using it. */
+/*
+ * store_nodirect: the file system refused O_DIRECT I/O: stop using it.
+ * The descriptor stays open until the object closes (store_close): other
+ * threads' I/O may be using it still, and closed under them its number
+ * could name another file by the time their call is made.
+ */
 static void store_nodirect(struct uobj *o, int dfd)
 {
 	if (__atomic_compare_exchange_n(&o->dfd, &dfd, -1, false,
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		obj_fdclose(o->pg, o->dev, o->ino, dfd);
+		__atomic_store_n(&o->dfd_retired, dfd, __ATOMIC_RELEASE);
 }
 
 /*

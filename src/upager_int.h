@@ -132,6 +132,8 @@ struct uobj {
 	int fd;                    /* the file, for reading (O_RDWR if it could) */
 	int wfd;                   /* for writing: fd, a writer's, or -1 (atomic) */
 	int dfd;                   /* the file O_DIRECT, or -1 (atomic) */
+	int dfd_retired;           /* dfd after O_DIRECT was refused: closed
+	                              with the object (atomic) */
 	bool dfd_write;            /* dfd is open for writing too */
 	pthread_mutex_t bmlock;    /* bm_lo, bm_hi */
 	int memfd;                 /* the frames: page at file offset X is here at X */
