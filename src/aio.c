@@ -1,5 +1,6 @@
 /* aio.c: the I/O engine: asynchronous reads and writes, and their completion (aiodone) */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,13 +258,20 @@ static int aio_threads_start(struct upager *pg)
 struct aio_uring {
 	struct io_uring ring;
 	pthread_t reaper;
-	int inflight;              /* SQEs submitted and not reaped (aiolock) */
+	int inflight;              /* SQEs prepared and not reaped (aiolock) */
+	bool stalled;              /* the last submission failed: SQEs wait in
+	                              the ring (aiolock; read atomic) */
+	int wakefd;                /* an eventfd the reaper polls in the ring:
+	                              it wakes it to a stall */
 };
+
+#define AIO_RESUBMIT_NS 1000000L   /* the reaper's retry of a stalled ring */
 
 /* tags in the low bit of user_data: runs are pointer-aligned */
 #define AIO_TAG_DELAY 1ul
 #define AIO_TAG_CACHED 2ul         /* the read of the kernel's cache */
 #define AIO_STOP 0ul               /* user_data of the reaper's last NOP */
+#define AIO_WAKE 4ul               /* of the poll of wakefd */
 
 /*
  * aio_uring_prep: queue run u's read or write, or the NOP that completes
@@ -296,6 +304,12 @@ static void aio_uring_prep(struct aio_uring *u, struct aio_run *run)
 /*
  * aio_uring_kick: move queued requests into the ring while it has room,
  * and submit.  => aiolock held.  Never waits for I/O.
+ * => A submission that fails (io_uring_enter: EAGAIN, EBUSY, ENOMEM, ...)
+ *    leaves its SQEs in the ring, where the next submission takes them,
+ *    as the kernel has not started them: the ring is stalled, and the
+ *    reaper, woken through wakefd, submits again every AIO_RESUBMIT_NS
+ *    until it goes through.  Nobody waits for I/O that was never started,
+ *    and no caller spins under aiolock.
  */
 static int aio_uring_kick(struct upager *pg)
 {
@@ -348,10 +362,22 @@ static int aio_uring_kick(struct upager *pg)
 	}
 	/* an injected failure (SYS_URING) stands for one of the submission */
 	while ((err = (inj = sys_decide(SYS_URING, &injms)) < 0 ? inj :
-	    io_uring_submit(&u->ring)) < 0 &&
-	    (err == -EAGAIN || err == -EBUSY || err == -EINTR))
+	    io_uring_submit(&u->ring)) == -EINTR)
 		;
+	if (err < 0 && !u->stalled)
+		(void)sys_event(u->wakefd);
+	__atomic_store_n(&u->stalled, err < 0, __ATOMIC_RELEASE);
 	return err < 0 ? err : 0;
+}
+
+/* aio_uring_arm: poll wakefd through the ring.  => aiolock held */
+static void aio_uring_arm(struct aio_uring *u)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+
+	io_uring_prep_poll_add(sqe, u->wakefd, POLLIN);
+	io_uring_sqe_set_data64(sqe, AIO_WAKE);
+	u->inflight++;
 }
 
 /*
@@ -386,13 +412,26 @@ static void *aio_reaper(void *arg)
 	struct io_uring_cqe *cqe;
 	bool stop = false;
 
+	/* while the ring is not stalled, the poll of wakefd is in it */
+	pthread_mutex_lock(&pg->aiolock);
+	aio_uring_arm(u);
+	(void)aio_uring_kick(pg);
+	pthread_mutex_unlock(&pg->aiolock);
 	while (!stop) {
+		struct __kernel_timespec ts = { 0, AIO_RESUBMIT_NS };
 		uint64_t data;
 		struct aio_run *run;
 		int res;
 
-		if (io_uring_wait_cqe(&u->ring, &cqe) != 0)
+		if (__atomic_load_n(&u->stalled, __ATOMIC_ACQUIRE) ?
+		    io_uring_wait_cqe_timeout(&u->ring, &cqe, &ts) != 0 :
+		    io_uring_wait_cqe(&u->ring, &cqe) != 0) {
+			/* timed out (or interrupted): submit again */
+			pthread_mutex_lock(&pg->aiolock);
+			(void)aio_uring_kick(pg);
+			pthread_mutex_unlock(&pg->aiolock);
 			continue;
+		}
 		data = io_uring_cqe_get_data64(cqe);
 		res = cqe->res;
 		io_uring_cqe_seen(&u->ring, cqe);
@@ -400,6 +439,10 @@ static void *aio_reaper(void *arg)
 		u->inflight--;
 		if (data == AIO_STOP) {
 			stop = true;
+		} else if (data == AIO_WAKE) {
+			/* stalled: from now on the waits above are timed */
+			(void)sys_event_take(u->wakefd);
+			aio_uring_arm(u);
 		} else if (data & AIO_TAG_DELAY) {
 			/* the delay is over: now the read */
 			aio_uring_prep(u, (struct aio_run *)(uintptr_t)
@@ -407,7 +450,8 @@ static void *aio_reaper(void *arg)
 		}
 		(void)aio_uring_kick(pg);
 		pthread_mutex_unlock(&pg->aiolock);
-		if (data == AIO_STOP || (data & AIO_TAG_DELAY))
+		if (data == AIO_STOP || data == AIO_WAKE ||
+		    (data & AIO_TAG_DELAY))
 			continue;
 		if (data & AIO_TAG_CACHED) {
 			aio_cachedone(pg, (struct aio_run *)(uintptr_t)(data &
@@ -433,16 +477,23 @@ static int aio_uring_init(struct upager *pg)
 		return err;
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return -ENOMEM;
-	if ((err = io_uring_queue_init(AIO_URING_DEPTH, &u->ring, 0)) != 0) {
-		free(u);
-		return err;
+	if ((u->wakefd = sys_eventfd()) < 0) {
+		err = u->wakefd;
+		goto fail_free;
 	}
+	if ((err = io_uring_queue_init(AIO_URING_DEPTH, &u->ring, 0)) != 0)
+		goto fail_close;
 	pg->aioring = u;
-	if ((err = pg_thread(&u->reaper, aio_reaper, pg)) != 0) {
-		io_uring_queue_exit(&u->ring);
-		free(u);
-		pg->aioring = NULL;
-	}
+	if ((err = pg_thread(&u->reaper, aio_reaper, pg)) != 0)
+		goto fail_ring;
+	return 0;
+fail_ring:
+	pg->aioring = NULL;
+	io_uring_queue_exit(&u->ring);
+fail_close:
+	(void)sys_close(u->wakefd);
+fail_free:
+	free(u);
 	return err;
 }
 
@@ -457,11 +508,11 @@ static void aio_uring_fini(struct upager *pg)
 	io_uring_prep_nop(sqe);
 	io_uring_sqe_set_data64(sqe, AIO_STOP);
 	u->inflight++;
-	while (io_uring_submit(&u->ring) < 0)
-		;
+	(void)aio_uring_kick(pg);   /* if it stalls, the reaper submits it */
 	pthread_mutex_unlock(&pg->aiolock);
 	pthread_join(u->reaper, NULL);
 	io_uring_queue_exit(&u->ring);
+	(void)sys_close(u->wakefd);
 	free(u);
 	pg->aioring = NULL;
 }

@@ -480,6 +480,18 @@ int sys_eventfd(void)
 	return (int)sys_raw_retry(RAW(SYS_eventfd2, 0, EFD_CLOEXEC));
 }
 
+/* sys_event_take: take the events posted to an eventfd (it has some). */
+int sys_event_take(int fd)
+{
+	uint64_t n;
+	long r;
+
+	while ((r = sys_raw_retry(RAW(SYS_read, fd, &n, sizeof(n)))) ==
+	    -EINTR)
+		;
+	return r < 0 ? (int)r : 0;
+}
+
 /* sys_event: post one event to an eventfd. */
 int sys_event(int fd)
 {

@@ -133,6 +133,7 @@ int sys_uffd_wake(int fd, uint64_t start, uint64_t len);
 int sys_poll(struct pollfd *fds, unsigned n);
 int sys_eventfd(void);
 int sys_event(int fd);
+int sys_event_take(int fd);
 
 /* sys_pread_full/sys_pwrite_full: loop over short transfers; a read stops
  * at EOF and returns the bytes moved. */

@@ -29,9 +29,6 @@
  *     model byte for byte; close and destroy succeed;
  *   - no descriptor and no mapping of the pager's is left after destroy.
  *
- * The passes listed in skipped[] hang today (aio.c); they run when named
- * in UPAGER_FAULTS_ONLY.
- *
  *   t_faults [SEED]             seed also from $UPAGER_SEED, else time
  *   UPAGER_FAULTS_OPS=N         operations per pass (default 300)
  *   UPAGER_FAULTS_ONLY=KIND[:E] run only the passes of that kind (and
@@ -226,23 +223,6 @@ static const struct {
 	{ SYS_CLOSE, "close", FRAC_RARE },
 };
 static const int errs[] = { EIO, ENOSPC, EINTR, EAGAIN, ENOMEM };
-
-/*
- * Passes left out unless named in UPAGER_FAULTS_ONLY, with the reason:
- *   uring:EIO, ENOSPC, ENOMEM: a submission that fails with anything but
- *     EAGAIN, EBUSY or EINTR leaves its SQEs in the ring unsubmitted, and
- *     the faults and syncs waiting for them hang (aio_uring_kick; the
- *     errors io_uring_enter(2) really returns are those three, EBADR, and
- *     errors of a broken ring).
- *   all:short: once in CI (ASan build, threads engine, UPAGER_SEED=
- *     1759984056588512), with short transfers injected at every kind at
- *     once, an upager_pwrite returned -EBADF, which it must not; not
- *     understood yet.
- */
-static const char *const skipped[] = {
-	"uring:EIO", "uring:ENOSPC", "uring:ENOMEM",
-	"all:short",
-};
 
 static const char *err_name(int e)
 {
@@ -932,18 +912,6 @@ int main(int argc, char **argv)
 		if (only != NULL && strcmp(only, ps[i].kname) != 0 &&
 		    strcmp(only, name) != 0)
 			continue;
-		if (only == NULL || strcmp(only, name) != 0) {
-			size_t k;
-
-			for (k = 0; k < sizeof(skipped) / sizeof(skipped[0]) &&
-			    strcmp(skipped[k], name) != 0; k++)
-				;
-			if (k < sizeof(skipped) / sizeof(skipped[0])) {
-				printf("t_faults: %-16s skipped (see skipped[])\n",
-				    name);
-				continue;
-			}
-		}
 		run_pass(&ps[i], g_seed + (uint64_t)i);
 	}
 	g_pass = "end";
