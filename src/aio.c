@@ -122,6 +122,9 @@ static void aio_done(struct aio_req *r)
  * A miss costs a round trip through the ring, so after AIO_CACHEMISS
  * misses in a row (a cold file) only one read in AIO_CACHEPROBE tries,
  * to see the file turn warm; a hit gives the credit back (aio_cachenote).
+ * Where cachestat(2) answers (store_incache), a miss is rare; the credit
+ * spares kernels without it (before 6.5) a miss on every read of a cold
+ * file.
  */
 #define AIO_CACHEPROBE 32
 static bool aio_trycache(struct uobj *o)
@@ -180,10 +183,8 @@ static void aio_plan(struct aio_req *r)
 		r->runs[i].trycache = !r->write &&
 		    r->obj->pg->aioengine == UPAGER_ENGINE_URING &&
 		    fds[i] != r->obj->fd && aio_trycache(r->obj);
-		if (r->runs[i].trycache && !store_incache(r->obj, &runs[i])) {
+		if (r->runs[i].trycache && !store_incache(r->obj, &runs[i]))
 			r->runs[i].trycache = false;
-			aio_cachenote(r->obj, false);
-		}
 	}
 }
 
