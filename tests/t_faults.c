@@ -91,38 +91,6 @@ static void desc(const char *fmt, ...)
 
 /* ---- what the process holds: descriptors and the pager's mappings ---- */
 
-struct fdset {
-	int n;
-	int fd[256];
-};
-
-/* fds_now: the open descriptors, ascending (the listing's own left out). */
-static struct fdset fds_now(void)
-{
-	struct fdset s = { 0 };
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-
-	CHECK(d != NULL);
-	while ((e = readdir(d)) != NULL) {
-		int fd;
-
-		if (e->d_name[0] == '.' || (fd = atoi(e->d_name)) == dirfd(d))
-			continue;
-		CHECK(s.n < 256);
-		s.fd[s.n++] = fd;
-	}
-	closedir(d);
-	for (int i = 1; i < s.n; i++)
-		for (int j = i; j > 0 && s.fd[j - 1] > s.fd[j]; j--) {
-			int t = s.fd[j];
-
-			s.fd[j] = s.fd[j - 1];
-			s.fd[j - 1] = t;
-		}
-	return s;
-}
-
 static void fds_same(const struct fdset *a, const struct fdset *b)
 {
 	int i;

@@ -9,6 +9,7 @@
  * upager's sys_* wrappers, so that it neither counts as upager's calls nor
  * fails with the faults a test injects into them.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
@@ -298,6 +299,42 @@ static inline void fd_pwrite_full(int fd, const void *buf, size_t len,
 		CHECK(r > 0);
 		done += (size_t)r;
 	}
+}
+
+/* ---- what the process holds ---- */
+
+#define TL_MAXFD 512
+
+struct fdset {
+	int n;
+	int fd[TL_MAXFD];
+};
+
+/* fds_now: the open descriptors, ascending (the listing's own left out) */
+static inline struct fdset fds_now(void)
+{
+	struct fdset s = { 0 };
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	CHECK(d != NULL);
+	while ((e = readdir(d)) != NULL) {
+		int fd;
+
+		if (e->d_name[0] == '.' || (fd = atoi(e->d_name)) == dirfd(d))
+			continue;
+		CHECK(s.n < TL_MAXFD);
+		s.fd[s.n++] = fd;
+	}
+	closedir(d);
+	for (int i = 1; i < s.n; i++)
+		for (int j = i; j > 0 && s.fd[j - 1] > s.fd[j]; j--) {
+			int t = s.fd[j];
+
+			s.fd[j] = s.fd[j - 1];
+			s.fd[j - 1] = t;
+		}
+	return s;
 }
 
 static inline off_t fd_size(int fd)
