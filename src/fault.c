@@ -598,13 +598,16 @@ void vm_frames_wake(struct upager *pg, int err)
  * vm_pend_wake: page p is no longer busy (err 0), or its read failed
  * (err < 0, the page is about to be freed): wake the faults parked on it;
  * a failed read sends SIGBUS to the thread it was started for, as the
- * kernel does when a page cannot be read.
+ * kernel does when a page cannot be read.  A fault that waited for the
+ * first page of a read-ahead window reached it: the next window starts
+ * (gp_ramark), as it would had the page been mapped by a fault's window.
  * => object locked.
  */
 void vm_pend_wake(struct uobj *o, struct vpage *p, int err)
 {
 	struct upager *pg = o->pg;
 	struct vm_pend **wp, *w;
+	bool reached = false;
 
 	LOCK_ASSERT_HELD(&o->lock);
 	if (__atomic_load_n(&pg->npend, __ATOMIC_ACQUIRE) == 0)
@@ -617,6 +620,7 @@ void vm_pend_wake(struct uobj *o, struct vpage *p, int err)
 		}
 		*wp = w->next;
 		__atomic_sub_fetch(&pg->npend, 1, __ATOMIC_RELEASE);
+		reached = true;
 		if (err != 0 && w->own)
 			(void)syscall(SYS_tgkill, getpid(), w->tid, SIGBUS);
 		if (err != 0 || !vm_map_waiter(pg, p, w))
@@ -624,6 +628,8 @@ void vm_pend_wake(struct uobj *o, struct vpage *p, int err)
 		free(w);
 	}
 	pthread_mutex_unlock(&pg->vmplock);
+	if (reached && err == 0 && (p->flags & PG_RAMARK))
+		gp_ramark(o, p, 0);
 }
 
 /*
