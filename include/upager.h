@@ -46,6 +46,10 @@
  *     it, mapped or not (8 bytes a page: 2 MiB for a 1 GiB view), where its
  *     own mmap builds them as pages are touched.  Map the part of a huge
  *     sparse file you use, not all of it.
+ *   - Where transparent huge pages are enabled (always or madvise), reads
+ *     land in a pool of huge pages and are copied into the cache: the
+ *     device takes larger requests from them.  The pool, about the
+ *     read-ahead size (2 to 8 MiB), is memory outside the budget.
  */
 
 #include <stddef.h>

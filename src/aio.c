@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <liburing.h>
 
@@ -53,6 +54,10 @@ struct aio_run {
 	int inject;                /* an injected error: complete with it */
 	bool trycache;             /* io_uring: read the kernel's cache first
 	                              (RWF_NOWAIT), the rest from fd */
+	int rdres;                 /* io_uring: what the read into the slot
+	                              returned, while the ring copies it */
+	int slot;                  /* a read: the bounce slot it lands in, or
+	                              -1: straight into the frames */
 	size_t len;                /* bytes asked (fewer for a short read) */
 	struct __kernel_timespec delay;
 };
@@ -72,6 +77,117 @@ struct aio_req {
 	struct aio_run runs[AIO_MAXRUNS];
 	struct vpage *pps[];       /* consecutive pages, BUSY (a read's FAKE) */
 };
+
+/*
+ * The bounce slots.  Read straight into the memfd's frames, a request is
+ * made of 4 KiB pages scattered in memory, each a segment of it; the
+ * device takes a few hundred segments at most (254 on virtio), so
+ * requests stay near 1 MiB, and it pays for every segment.  Measured on
+ * the development VM (1 GiB, O_DIRECT, 8 threads of 1 MiB reads): 1.25
+ * GB/s into memfd frames, 1.9 GB/s into huge pages copied into the
+ * memfd with pwrite, which allocates frames without zeroing them and maps
+ * them nowhere.  So reads land in slots of a small pool of huge pages
+ * when one is free, and are copied in (aio_fill); without a free slot, or
+ * without huge pages, they go straight into the frames.
+ */
+#define AIO_SLOT ((size_t)AIO_CHUNK * PAGE_SIZE)  /* a run, at most */
+#define AIO_MAXSLOTS 32            /* 8 MiB: a read-ahead window's worth */
+#define AIO_HUGE ((size_t)2 << 20)
+
+/* aio_pool_init: the slots, about a read-ahead window of them, at the
+ * first request: a pager that never reads has none.  => aiolock held */
+static void aio_pool_init(struct upager *pg)
+{
+	size_t n = MIN(MAX(ptoa(pg->ra_max) / AIO_SLOT, 8), AIO_MAXSLOTS);
+	size_t len = (n * AIO_SLOT + AIO_HUGE - 1) & ~(AIO_HUGE - 1);
+	char *map, *a;
+	int err;
+
+	if (pg->aiopooltried)
+		return;
+	pg->aiopooltried = true;
+	if (!sys_thp())
+		return;
+	map = sys_mmap(NULL, len + AIO_HUGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0, &err);
+	if (map == MAP_FAILED)
+		return;
+	/* huge-page aligned: trim the rest */
+	a = (char *)(((uintptr_t)map + AIO_HUGE - 1) & ~(uintptr_t)(AIO_HUGE -
+	    1));
+	if (a > map)
+		(void)sys_munmap(map, (size_t)(a - map));
+	(void)sys_munmap(a + len, (size_t)(map + AIO_HUGE - a));
+	(void)sys_madvise(a, len, MADV_HUGEPAGE);
+	pg->aiopool = a;
+	pg->aiopoollen = len;
+	pg->aioslots = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
+}
+
+static void aio_pool_fini(struct upager *pg)
+{
+	if (pg->aiopool != NULL)
+		(void)sys_munmap(pg->aiopool, pg->aiopoollen);
+	pg->aiopool = NULL;
+}
+
+/* aio_slot_get: a free slot for run u, or -1.  => no locks needed */
+static int aio_slot_get(struct upager *pg)
+{
+	uint64_t m = __atomic_load_n(&pg->aioslots, __ATOMIC_RELAXED), bit;
+
+	do {
+		if (m == 0)
+			return -1;
+		bit = m & -m;
+	} while (!__atomic_compare_exchange_n(&pg->aioslots, &m, m & ~bit,
+	    true, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return __builtin_ctzll(bit);
+}
+
+/* aio_rdbuf: where run u's read lands: its slot if it got one (try now),
+ * else its frames */
+static char *aio_rdbuf(struct aio_run *u)
+{
+	struct upager *pg = u->req->obj->pg;
+
+	if (u->slot < 0 && pg->aiopool != NULL)
+		u->slot = aio_slot_get(pg);
+	return u->slot >= 0 ? pg->aiopool + (size_t)u->slot * AIO_SLOT :
+	    u->req->obj->win + u->r.off;
+}
+
+/*
+ * aio_fill: run u's read put res bytes in its slot: copy them into the
+ * frames (sys_fill), and give the slot back.  Where the kernel will not
+ * copy them all, they go through the pager map.
+ * => no locks held; the pages BUSY, so the copy never grows the memfd: a
+ *    truncation waits for them before it shrinks it (obj_setsize).
+ */
+static void aio_fillrest(struct aio_run *u, size_t done, size_t len);
+
+static void aio_fill(struct aio_run *u, ssize_t res)
+{
+	aio_fillrest(u, 0, res > 0 ? (size_t)res : 0);
+}
+
+/* aio_fillrest: as aio_fill, the first `done` of len bytes copied already
+ * (by io_uring: aio_uring_fill) */
+static void aio_fillrest(struct aio_run *u, size_t done, size_t len)
+{
+	struct uobj *o = u->req->obj;
+	const char *src = o->pg->aiopool + (size_t)u->slot * AIO_SLOT;
+	ssize_t n;
+
+	while (done < len && (n = sys_fill(o->memfd, src + done, len - done,
+	    u->r.off + (off_t)done)) > 0)
+		done += (size_t)n;
+	if (done < len)
+		memcpy(o->win + u->r.off + done, src + done, len - done);
+	__atomic_fetch_or(&o->pg->aioslots, (uint64_t)1 << u->slot,
+	    __ATOMIC_RELEASE);
+	u->slot = -1;
+}
 
 /*
  * aio_done: complete a read (aiodone).
@@ -176,6 +292,7 @@ static void aio_plan(struct aio_req *r)
 	r->nruns = r->left = n;
 	for (i = 0; i < n; i++) {
 		memset(&r->runs[i], 0, sizeof(r->runs[i]));
+		r->runs[i].slot = -1;
 		r->runs[i].req = r;
 		r->runs[i].r = runs[i];
 		r->runs[i].fd = fds[i];
@@ -205,6 +322,9 @@ static bool aio_rundone(struct aio_run *u, ssize_t res)
 {
 	struct aio_req *r = u->req;
 
+	if (u->slot >= 0)
+		aio_fill(u, res);
+
 	return aio_runend(u, r->write ? store_wrundone(r->obj, &u->r, u->fd,
 	    res) : store_rundone(r->obj, &u->r, u->fd, res));
 }
@@ -229,11 +349,12 @@ static void *aio_worker(void *arg)
 		aio_plan(r);
 		for (i = 0; i < r->nruns && r->err == 0; i++) {
 			struct aio_run *u = &r->runs[i];
-			char *buf = r->obj->win + u->r.off;
 
 			(void)aio_rundone(u, r->write ?
-			    sys_pwrite_full(u->fd, buf, u->r.len, u->r.off) :
-			    sys_pread_full(u->fd, buf, u->r.len, u->r.off));
+			    sys_pwrite_full(u->fd, r->obj->win + u->r.off,
+			    u->r.len, u->r.off) :
+			    sys_pread_full(u->fd, aio_rdbuf(u), u->r.len,
+			    u->r.off));
 		}
 		aio_done(r);
 		pthread_mutex_lock(&pg->aiolock);
@@ -272,7 +393,8 @@ struct aio_uring {
 #define AIO_TAG_DELAY 1ul
 #define AIO_TAG_CACHED 2ul         /* the read of the kernel's cache */
 #define AIO_STOP 0ul               /* user_data of the reaper's last NOP */
-#define AIO_WAKE 4ul               /* of the poll of wakefd */
+#define AIO_TAG_FILL 4ul           /* the copy of a slot into frames */
+#define AIO_WAKE 4ul               /* of the poll of wakefd (no run) */
 
 /*
  * aio_uring_prep: queue run u's read or write, or the NOP that completes
@@ -296,8 +418,8 @@ static void aio_uring_prep(struct aio_uring *u, struct aio_run *run)
 		io_uring_prep_write(sqe, run->fd, buf, (unsigned)run->len,
 		    (uint64_t)run->r.off);
 	else
-		io_uring_prep_read(sqe, run->fd, buf, (unsigned)run->len,
-		    (uint64_t)run->r.off);
+		io_uring_prep_read(sqe, run->fd, aio_rdbuf(run),
+		    (unsigned)run->len, (uint64_t)run->r.off);
 	io_uring_sqe_set_data64(sqe, (uintptr_t)run);
 	u->inflight++;
 }
@@ -369,6 +491,28 @@ static int aio_uring_kick(struct upager *pg)
 		(void)sys_event(u->wakefd);
 	__atomic_store_n(&u->stalled, err < 0, __ATOMIC_RELEASE);
 	return err < 0 ? err : 0;
+}
+
+/*
+ * aio_uring_fill: run's read into its slot returned res bytes: have the
+ * ring copy them into the frames, in one of its workers (IOSQE_ASYNC):
+ * the copies of many runs go on in parallel, and this thread reaps on.
+ * => aiolock held.  Returns false when the ring has no room (stalled):
+ *    the caller copies.
+ */
+static bool aio_uring_fill(struct upager *pg, struct aio_run *run, int res)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&pg->aioring->ring);
+
+	if (sqe == NULL)
+		return false;
+	run->rdres = res;
+	io_uring_prep_write(sqe, run->req->obj->memfd, pg->aiopool +
+	    (size_t)run->slot * AIO_SLOT, (unsigned)res, (uint64_t)run->r.off);
+	sqe->flags |= IOSQE_ASYNC;
+	io_uring_sqe_set_data64(sqe, (uintptr_t)run | AIO_TAG_FILL);
+	pg->aioring->inflight++;
+	return true;
 }
 
 /* aio_uring_arm: poll wakefd through the ring.  => aiolock held */
@@ -459,7 +603,28 @@ static void *aio_reaper(void *arg)
 			    ~AIO_TAG_CACHED), res);
 			continue;
 		}
+		if (data & AIO_TAG_FILL) {
+			/* the ring's copy is over: the rest by hand */
+			run = (struct aio_run *)(uintptr_t)(data &
+			    ~AIO_TAG_FILL);
+			aio_fillrest(run, res > 0 ? (size_t)res : 0,
+			    (size_t)run->rdres);
+			if (aio_rundone(run, run->rdres))
+				aio_done(run->req);
+			continue;
+		}
 		run = (struct aio_run *)(uintptr_t)data;
+		if (run->req->nruns != 0 && run->inject == 0 &&
+		    run->slot >= 0 && res > 0) {
+			bool queued;
+
+			pthread_mutex_lock(&pg->aiolock);
+			if ((queued = aio_uring_fill(pg, run, res)))
+				(void)aio_uring_kick(pg);
+			pthread_mutex_unlock(&pg->aiolock);
+			if (queued)
+				continue;
+		}
 		if (run->req->nruns == 0 ||
 		    aio_rundone(run, run->inject != 0 ? run->inject : res))
 			aio_done(run->req);
@@ -541,6 +706,7 @@ static int aio_queue(struct upager *pg, struct aioreqlist *batch, bool head)
 	int err = 0;
 
 	pthread_mutex_lock(&pg->aiolock);
+	aio_pool_init(pg);
 	if (pg->aioengine == UPAGER_ENGINE_THREADS && pg->aiostarted == 0 &&
 	    (err = aio_threads_start(pg)) != 0)
 		goto out;
@@ -660,4 +826,5 @@ void aio_fini(struct upager *pg)
 	for (i = 0; i < pg->aiostarted; i++)
 		pthread_join(pg->aiothreads[i], NULL);
 	pg->aiostarted = 0;
+	aio_pool_fini(pg);
 }

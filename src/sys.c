@@ -335,6 +335,36 @@ int sys_frames(int fd, off_t off, off_t len)
 	    RAW(SYS_fallocate, fd, 0, off, len));
 }
 
+/* sys_fill: copy into the frames of memfd fd at off: pwrite has the
+ * kernel allocate them without zeroing them first, and map them nowhere */
+ssize_t sys_fill(int fd, const void *buf, size_t len, off_t off)
+{
+	return SYS_CALL(SYS_PUNCH, RAW(SYS_pwrite64, fd, buf, len, off),
+	    RAW(SYS_pwrite64, fd, buf, HALF(len), off));
+}
+
+/*
+ * sys_thp: does anonymous memory get huge pages where madvise asks
+ * (transparent_hugepage "always" or "madvise")?  A query only: never
+ * injected.
+ */
+bool sys_thp(void)
+{
+	char buf[128];
+	long fd, n;
+
+	fd = RAW(SYS_openat, AT_FDCWD,
+	    "/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = RAW(SYS_read, fd, buf, sizeof(buf) - 1);
+	(void)RAW(SYS_close, fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, "[never]") == NULL;
+}
+
 int sys_punch(int fd, off_t off, off_t len)
 {
 	int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;

@@ -290,6 +290,11 @@ struct upager {
 	bool aiostop;
 	int aioengine;             /* UPAGER_ENGINE_* */
 	struct aio_uring *aioring; /* the io_uring engine's, or NULL */
+	char *aiopool;             /* the bounce slots reads land in (huge
+	                              pages), or NULL: see aio_slot */
+	size_t aiopoollen;         /* its mapping's length */
+	bool aiopooltried;         /* it was set up, at the first request */
+	uint64_t aioslots;         /* a bit per free slot (atomic) */
 
 	/* the page daemon (pdaemon.c); its state under pqlock */
 	pthread_cond_t pdcv;       /* wakes the daemon */
