@@ -47,9 +47,10 @@
  *     own mmap builds them as pages are touched.  Map the part of a huge
  *     sparse file you use, not all of it.
  *   - Where transparent huge pages are enabled (always or madvise), reads
- *     land in a pool of huge pages and are copied into the cache: the
- *     device takes larger requests from them.  The pool, about the
- *     read-ahead size (2 to 8 MiB), is memory outside the budget.
+ *     land in a pool of huge pages and are copied into the cache, and
+ *     write-back clusters are copied out into it: the device takes larger
+ *     requests from it.  The pool, two read-ahead windows or four
+ *     clusters (2 to 16 MiB), is memory outside the budget.
  */
 
 #include <stddef.h>

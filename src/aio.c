@@ -46,9 +46,11 @@ _Static_assert(2 * AIO_MAXRUNS <= AIO_URING_DEPTH, "ring too small");
 
 struct aio_req;
 
-/* A run of a request: one read (io_uring: one SQE, two when delayed). */
+/* A run of a request: one read or write (io_uring: one SQE, two when
+ * delayed or copied through a slot).  Aligned to 16 so that user_data
+ * has four tag bits. */
 struct aio_run {
-	struct aio_req *req;
+	_Alignas(16) struct aio_req *req;
 	struct store_run r;
 	int fd;
 	int inject;                /* an injected error: complete with it */
@@ -56,8 +58,12 @@ struct aio_run {
 	                              (RWF_NOWAIT), the rest from fd */
 	int rdres;                 /* io_uring: what the read into the slot
 	                              returned, while the ring copies it */
-	int slot;                  /* a read: the bounce slot it lands in, or
-	                              -1: straight into the frames */
+	int slot;                  /* the first bounce slot a read lands in or
+	                              a write is made from, or -1: straight
+	                              into or from the frames */
+	int nslots;                /* consecutive slots from slot */
+	bool noslot;               /* a write: from the frames (a buffered
+	                              run, or the copy into slots failed) */
 	size_t len;                /* bytes asked (fewer for a short read) */
 	struct __kernel_timespec delay;
 };
@@ -87,18 +93,24 @@ struct aio_req {
  * GB/s into memfd frames, 1.9 GB/s into huge pages copied into the
  * memfd with pwrite, which allocates frames without zeroing them and maps
  * them nowhere.  So reads land in slots of a small pool of huge pages
- * when one is free, and are copied in (aio_fill); without a free slot, or
- * without huge pages, they go straight into the frames.
+ * when one is free, and are copied in (aio_fill); a write-back cluster
+ * is copied out of the memfd (pread) into consecutive slots and written
+ * from there (aio_wrslots): frames freed and allocated again by the page
+ * daemon are scattered, and a 1 MiB cluster written from them went to
+ * the device as 2.5 requests on average.  Without free slots, or without
+ * huge pages, I/O goes straight into or from the frames.
  */
-#define AIO_SLOT ((size_t)AIO_CHUNK * PAGE_SIZE)  /* a run, at most */
-#define AIO_MAXSLOTS 32            /* 8 MiB: a read-ahead window's worth */
+#define AIO_SLOT ((size_t)AIO_CHUNK * PAGE_SIZE)  /* a read run, at most */
+#define AIO_MAXSLOTS 64            /* 16 MiB: a bit each in aioslots */
 #define AIO_HUGE ((size_t)2 << 20)
 
-/* aio_pool_init: the slots, about a read-ahead window of them, at the
- * first request: a pager that never reads has none.  => aiolock held */
+/* aio_pool_init: the slots, two read-ahead windows or four write-back
+ * clusters of them, at the first request: a pager that does no I/O has
+ * none.  => aiolock held */
 static void aio_pool_init(struct upager *pg)
 {
-	size_t n = MIN(MAX(ptoa(pg->ra_max) / AIO_SLOT, 8), AIO_MAXSLOTS);
+	size_t want = 2 * MAX(ptoa(pg->ra_max), 2 * ptoa(pg->cluster_pages));
+	size_t n = MIN(MAX(want / AIO_SLOT, 8), AIO_MAXSLOTS);
 	size_t len = (n * AIO_SLOT + AIO_HUGE - 1) & ~(AIO_HUGE - 1);
 	char *map, *a;
 	int err;
@@ -131,30 +143,86 @@ static void aio_pool_fini(struct upager *pg)
 	pg->aiopool = NULL;
 }
 
-/* aio_slot_get: a free slot for run u, or -1.  => no locks needed */
-static int aio_slot_get(struct upager *pg)
+/* aio_slot_get: take run u's slots, as many consecutive free ones as
+ * its bytes need; false when there are none.  => no locks needed */
+static bool aio_slot_get(struct aio_run *u)
 {
-	uint64_t m = __atomic_load_n(&pg->aioslots, __ATOMIC_RELAXED), bit;
+	struct upager *pg = u->req->obj->pg;
+	int k = (int)((u->len + AIO_SLOT - 1) / AIO_SLOT), i, at;
+	uint64_t m = __atomic_load_n(&pg->aioslots, __ATOMIC_RELAXED), x, run;
 
+	KASSERT(u->slot < 0 && k > 0 && k < 64);
+	if (pg->aiopool == NULL)
+		return false;
 	do {
-		if (m == 0)
-			return -1;
-		bit = m & -m;
-	} while (!__atomic_compare_exchange_n(&pg->aioslots, &m, m & ~bit,
+		/* x: the slots that start k free ones */
+		for (x = m, i = 1; i < k; i++)
+			x &= m >> i;
+		if (x == 0)
+			return false;
+		at = __builtin_ctzll(x);
+		run = (((uint64_t)1 << k) - 1) << at;
+	} while (!__atomic_compare_exchange_n(&pg->aioslots, &m, m & ~run,
 	    true, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
-	return __builtin_ctzll(bit);
+	u->slot = at;
+	u->nslots = k;
+	return true;
+}
+
+/* aio_slot_put: give run u's slots back.  => no locks needed */
+static void aio_slot_put(struct aio_run *u)
+{
+	__atomic_fetch_or(&u->req->obj->pg->aioslots, (((uint64_t)1 <<
+	    u->nslots) - 1) << u->slot, __ATOMIC_RELEASE);
+	u->slot = -1;
+}
+
+/* aio_slotbuf: the bytes of run u's slots */
+static char *aio_slotbuf(struct aio_run *u)
+{
+	return u->req->obj->pg->aiopool + (size_t)u->slot * AIO_SLOT;
 }
 
 /* aio_rdbuf: where run u's read lands: its slot if it got one (try now),
  * else its frames */
 static char *aio_rdbuf(struct aio_run *u)
 {
-	struct upager *pg = u->req->obj->pg;
+	if (u->slot >= 0 || aio_slot_get(u))
+		return aio_slotbuf(u);
+	return u->req->obj->win + u->r.off;
+}
 
-	if (u->slot < 0 && pg->aiopool != NULL)
-		u->slot = aio_slot_get(pg);
-	return u->slot >= 0 ? pg->aiopool + (size_t)u->slot * AIO_SLOT :
-	    u->req->obj->win + u->r.off;
+/*
+ * aio_wrslots: take slots for run u's write, to copy its frames into
+ * (consecutive: one buffer for the device), unless it is to be made from
+ * the frames (noslot).  => no locks needed.
+ */
+static bool aio_wrslots(struct aio_run *u)
+{
+	return u->slot >= 0 || (!u->noslot && aio_slot_get(u));
+}
+
+/*
+ * aio_wrbuf: where run u's write is made from, for the engine of threads:
+ * its slots, the frames copied in now (sys_unfill), else its frames.
+ * => no locks held; the pages BUSY.
+ */
+static const char *aio_wrbuf(struct aio_run *u)
+{
+	struct uobj *o = u->req->obj;
+	size_t done = 0;
+	ssize_t n;
+
+	if (!aio_wrslots(u))
+		return o->win + u->r.off;
+	while (done < u->len && (n = sys_unfill(o->memfd, aio_slotbuf(u) +
+	    done, u->len - done, u->r.off + (off_t)done)) > 0)
+		done += (size_t)n;
+	if (done == u->len)
+		return aio_slotbuf(u);
+	aio_slot_put(u);
+	u->noslot = true;
+	return o->win + u->r.off;
 }
 
 /*
@@ -176,17 +244,11 @@ static void aio_fill(struct aio_run *u, ssize_t res)
 static void aio_fillrest(struct aio_run *u, size_t done, size_t len)
 {
 	struct uobj *o = u->req->obj;
-	const char *src = o->pg->aiopool + (size_t)u->slot * AIO_SLOT;
-	ssize_t n;
 
-	while (done < len && (n = sys_fill(o->memfd, src + done, len - done,
-	    u->r.off + (off_t)done)) > 0)
-		done += (size_t)n;
 	if (done < len)
-		memcpy(o->win + u->r.off + done, src + done, len - done);
-	__atomic_fetch_or(&o->pg->aioslots, (uint64_t)1 << u->slot,
-	    __ATOMIC_RELEASE);
-	u->slot = -1;
+		obj_fill(o, o->win, u->r.off + (off_t)done, aio_slotbuf(u) +
+		    done, len - done);
+	aio_slot_put(u);
 }
 
 /*
@@ -297,6 +359,9 @@ static void aio_plan(struct aio_req *r)
 		r->runs[i].r = runs[i];
 		r->runs[i].fd = fds[i];
 		r->runs[i].len = runs[i].len;
+		/* buffered, the kernel copies the frames anyway */
+		r->runs[i].noslot = r->write && fds[i] ==
+		    __atomic_load_n(&r->obj->wfd, __ATOMIC_RELAXED);
 		r->runs[i].trycache = !r->write &&
 		    r->obj->pg->aioengine == UPAGER_ENGINE_URING &&
 		    fds[i] != r->obj->fd && aio_trycache(r->obj);
@@ -322,7 +387,9 @@ static bool aio_rundone(struct aio_run *u, ssize_t res)
 {
 	struct aio_req *r = u->req;
 
-	if (u->slot >= 0)
+	if (u->slot >= 0 && r->write)
+		aio_slot_put(u);
+	else if (u->slot >= 0)
 		aio_fill(u, res);
 
 	return aio_runend(u, r->write ? store_wrundone(r->obj, &u->r, u->fd,
@@ -351,8 +418,8 @@ static void *aio_worker(void *arg)
 			struct aio_run *u = &r->runs[i];
 
 			(void)aio_rundone(u, r->write ?
-			    sys_pwrite_full(u->fd, r->obj->win + u->r.off,
-			    u->r.len, u->r.off) :
+			    sys_pwrite_full(u->fd, aio_wrbuf(u), u->r.len,
+			    u->r.off) :
 			    sys_pread_full(u->fd, aio_rdbuf(u), u->r.len,
 			    u->r.off));
 		}
@@ -394,7 +461,9 @@ struct aio_uring {
 #define AIO_TAG_CACHED 2ul         /* the read of the kernel's cache */
 #define AIO_STOP 0ul               /* user_data of the reaper's last NOP */
 #define AIO_TAG_FILL 4ul           /* the copy of a slot into frames */
+#define AIO_TAG_COPY 8ul           /* the copy of frames into slots */
 #define AIO_WAKE 4ul               /* of the poll of wakefd (no run) */
+_Static_assert(_Alignof(struct aio_run) >= 16, "a tag bit per kind");
 
 /*
  * aio_uring_prep: queue run u's read or write, or the NOP that completes
@@ -414,6 +483,18 @@ static void aio_uring_prep(struct aio_uring *u, struct aio_run *run)
 		io_uring_sqe_set_data64(sqe, (uintptr_t)run | AIO_TAG_CACHED);
 		u->inflight++;
 		return;
+	} else if (run->req->write && io_uring_sq_space_left(&u->ring) >= 1 &&
+	    aio_wrslots(run)) {
+		/* the copy out of the memfd, then the write, linked: a short
+		 * copy cancels the write (-ECANCELED; see aio_reaper) */
+		io_uring_prep_read(sqe, run->req->obj->memfd, aio_slotbuf(run),
+		    (unsigned)run->len, (uint64_t)run->r.off);
+		sqe->flags |= IOSQE_IO_LINK;
+		io_uring_sqe_set_data64(sqe, (uintptr_t)run | AIO_TAG_COPY);
+		u->inflight++;
+		sqe = io_uring_get_sqe(&u->ring);
+		io_uring_prep_write(sqe, run->fd, aio_slotbuf(run),
+		    (unsigned)run->len, (uint64_t)run->r.off);
 	} else if (run->req->write)
 		io_uring_prep_write(sqe, run->fd, buf, (unsigned)run->len,
 		    (uint64_t)run->r.off);
@@ -596,7 +677,7 @@ static void *aio_reaper(void *arg)
 		(void)aio_uring_kick(pg);
 		pthread_mutex_unlock(&pg->aiolock);
 		if (data == AIO_STOP || data == AIO_WAKE ||
-		    (data & AIO_TAG_DELAY))
+		    (data & (AIO_TAG_DELAY | AIO_TAG_COPY)))
 			continue;
 		if (data & AIO_TAG_CACHED) {
 			aio_cachedone(pg, (struct aio_run *)(uintptr_t)(data &
@@ -614,8 +695,18 @@ static void *aio_reaper(void *arg)
 			continue;
 		}
 		run = (struct aio_run *)(uintptr_t)data;
-		if (run->req->nruns != 0 && run->inject == 0 &&
-		    run->slot >= 0 && res > 0) {
+		if (run->req->write && run->slot >= 0 && res == -ECANCELED) {
+			/* the copy into the slots failed: from the frames */
+			aio_slot_put(run);
+			run->noslot = true;
+			pthread_mutex_lock(&pg->aiolock);
+			aio_uring_prep(u, run);
+			(void)aio_uring_kick(pg);
+			pthread_mutex_unlock(&pg->aiolock);
+			continue;
+		}
+		if (!run->req->write && run->req->nruns != 0 &&
+		    run->inject == 0 && run->slot >= 0 && res > 0) {
 			bool queued;
 
 			pthread_mutex_lock(&pg->aiolock);

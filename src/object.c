@@ -163,6 +163,30 @@ void obj_zerotail(struct uobj *o, off_t size)
 	}
 }
 
+/*
+ * obj_fill: copy len bytes from src into the frames at off.  pwrite on
+ * the memfd (sys_fill) allocates a missing frame without zeroing it first
+ * and maps it nowhere, where a copy through the pager map would fault in
+ * a zeroed frame and a page table entry for every page; what the kernel
+ * will not copy (an error, or an injected fault) goes through win, the
+ * pager map the caller read under the object lock.
+ * => no locks needed: the pages are BUSY, owned by the caller, and inside
+ *    the memfd (obj_window), so the copy never grows it.
+ */
+void obj_fill(struct uobj *o, char *win, off_t off, const void *src,
+    size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len && (n = sys_fill(o->memfd, (const char *)src + done,
+	    len - done, off + (off_t)done)) > 0)
+		done += (size_t)n;
+	if (done < len)
+		memcpy(win + off + (off_t)done, (const char *)src + done,
+		    len - done);
+}
+
 #define OBJ_FAULTAROUND (64 << 10)  /* the kernel's fault_around_bytes */
 
 /*

@@ -343,6 +343,14 @@ ssize_t sys_fill(int fd, const void *buf, size_t len, off_t off)
 	    RAW(SYS_pwrite64, fd, buf, HALF(len), off));
 }
 
+/* sys_unfill: copy frames of memfd fd at off out into buf (pread), to
+ * write them from there */
+ssize_t sys_unfill(int fd, void *buf, size_t len, off_t off)
+{
+	return SYS_CALL(SYS_PUNCH, RAW(SYS_pread64, fd, buf, len, off),
+	    RAW(SYS_pread64, fd, buf, HALF(len), off));
+}
+
 /*
  * sys_thp: does anonymous memory get huge pages where madvise asks
  * (transparent_hugepage "always" or "madvise")?  A query only: never

@@ -27,7 +27,8 @@ enum sys_kind {
 	SYS_LSEEK,      /* SEEK_DATA / SEEK_HOLE (bmap) */
 	SYS_MEMFD,      /* memfd_create and its ftruncate */
 	SYS_PUNCH,      /* frames: fallocate on a memfd (freeing, allocating),
-	                   and pwrite into it (filling) */
+	                   and pwrite into it or pread out of it (copies
+	                   through the bounce slots) */
 	SYS_MMAP,
 	SYS_MUNMAP,
 	SYS_MADVISE,    /* zapping user views (MADV_DONTNEED) */
@@ -118,6 +119,7 @@ int sys_memfd_resize(int fd, off_t len);
 int sys_punch(int fd, off_t off, off_t len);
 int sys_frames(int fd, off_t off, off_t len);
 ssize_t sys_fill(int fd, const void *buf, size_t len, off_t off);
+ssize_t sys_unfill(int fd, void *buf, size_t len, off_t off);
 bool sys_thp(void);
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
     int *err);

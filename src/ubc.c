@@ -166,6 +166,11 @@ ssize_t ubc_write(struct upager_file *f, const void *buf, size_t len,
 	struct uobj *o = f->obj;
 	size_t done = 0;
 	int err = 0, i;
+	/* pwrite on the memfd (obj_fill) copies with the memfd's inode
+	 * locked: a fault on buf there that a fault thread must serve could
+	 * wait for that lock (a punch, a fill), so a buffer in a view is
+	 * copied through the pager map */
+	bool fill = !vm_any_view((void *)(uintptr_t)buf, len);
 
 	ubc_prefault(buf, len);
 	pthread_rwlock_wrlock(&o->iolock);
@@ -194,11 +199,18 @@ ssize_t ubc_write(struct upager_file *f, const void *buf, size_t len,
 		if ((pps[n - 1]->flags & PG_FAKE) && cend < round_page(cend))
 			memset(base + cend, 0, (size_t)(round_page(cend) - cend));
 		pthread_mutex_unlock(&o->lock);
-		/* the copy would fault the frames into the pager map one by
-		 * one (write faults do not map around): map them at once */
-		(void)sys_madvise(base + ptoa(pgno), (size_t)ptoa(n),
-		    MADV_POPULATE_WRITE);
-		memcpy(base + cur, (const char *)buf + done, (size_t)(cend - cur));
+		if (fill) {
+			obj_fill(o, base, cur, (const char *)buf + done,
+			    (size_t)(cend - cur));
+		} else {
+			/* the copy would fault the frames into the pager map
+			 * one by one (write faults do not map around): map
+			 * them at once */
+			(void)sys_madvise(base + ptoa(pgno), (size_t)ptoa(n),
+			    MADV_POPULATE_WRITE);
+			memcpy(base + cur, (const char *)buf + done,
+			    (size_t)(cend - cur));
+		}
 		pthread_mutex_lock(&o->lock);
 		obj_unmapwin(o, ptoa(pgno), ptoa(n));
 		if (cend > o->size) {

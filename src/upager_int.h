@@ -424,6 +424,8 @@ int obj_sync(struct uobj *o, off_t off, off_t len, int flags);
 int obj_writeback(struct uobj *o);
 void obj_dirtied(struct uobj *o);
 void obj_seterror(struct uobj *o, int err);
+void obj_fill(struct uobj *o, char *win, off_t off, const void *src,
+    size_t len);
 void obj_unmapwin(struct uobj *o, off_t off, off_t len);
 void obj_unmapwins(struct uobj *o);
 int obj_closeall(struct upager *pg);
