@@ -507,9 +507,11 @@ again:
 /*
  * obj_sync: write back [off, off + len) (len 0: to EOF) and report.
  * => no locks held.  UPAGER_SYNC_INVALIDATE frees the pages once clean,
- *    UPAGER_SYNC_WAIT fdatasyncs.  The writes go through the kernel's
- *    cache (PGO_BUFIO), which keeps many in flight where O_DIRECT would
- *    wait for each; its copy is dropped afterwards.
+ *    UPAGER_SYNC_WAIT fdatasyncs.  The dirty clusters are all handed to
+ *    the I/O engine first, which keeps many in flight, then waited for;
+ *    what is still dirty after that (a cluster the engine would not take,
+ *    a page written meanwhile) is written through the kernel's cache
+ *    (PGO_BUFIO), whose copy is dropped afterwards.
  * => returns the first error of this write-back, else the one kept from
  *    background write-back; either way the kept error is then cleared.
  */
@@ -525,6 +527,7 @@ int obj_sync(struct uobj *o, off_t off, off_t len, int flags)
 		pflags |= PGO_FREE;
 	pthread_mutex_lock(&o->lock);
 	vm_harvest(o, start, end);
+	(void)pp_flush(o, start, end, PGO_CLEANIT | PGO_ASYNC | PGO_NOKEEP);
 	err = pp_flush(o, start, end, pflags);
 	if (err == 0)
 		err = o->error;

@@ -120,10 +120,10 @@ static void pp_count_cluster(struct upager *pg, int n)
  * are dirty again already.  The end of every pageout, synchronous or not
  * (aiodone's part for writes).
  * => object locked; the pages BUSY, owned by the caller, and given up
- *    here.  PGO_FREE: the pageout was to free them: drop the pager map's
- *    view of the cluster, and free those that are clean, cold (inactive),
- *    idle and unreferenced; the others are unbusied.  Returns how many
- *    were freed.
+ *    here.  The pager map's view of the cluster (pp_span) is dropped.
+ *    PGO_FREE: the pageout was to free them: free those that are clean,
+ *    cold (inactive), idle and unreferenced; the others are unbusied.
+ *    Returns how many were freed.
  */
 static int pp_iodone(struct uobj *o, struct vpage **pps, int n, int err,
     int flags)
@@ -134,7 +134,8 @@ static int pp_iodone(struct uobj *o, struct vpage **pps, int n, int err,
 	int i, nrun = 0, nfreed = 0;
 
 	LOCK_ASSERT_HELD(&o->lock);
-	obj_seterror(o, err);
+	if (!(flags & PGO_NOKEEP))
+		obj_seterror(o, err);
 	if (err != 0) {
 		/* back to the active queue, as UVM does: the daemon
 		 * goes on with other pages, and comes back to these later */
@@ -145,12 +146,12 @@ static int pp_iodone(struct uobj *o, struct vpage **pps, int n, int err,
 				pg->policy->keep(pg, pps[i]);
 		pthread_mutex_unlock(&pg->pqlock);
 	}
+	obj_unmapwin(o, ptoa(pps[0]->pgno), ptoa(n));
 	if (!(flags & PGO_FREE)) {
 		for (i = 0; i < n; i++)
 			pg_unbusy(o, pps[i]);
 		return 0;
 	}
-	obj_unmapwin(o, ptoa(pps[0]->pgno), ptoa(n));
 	pthread_mutex_lock(&pg->pqlock);
 	for (i = 0; i < n; i++)
 		cold[i] = pg->policy->iscold(pg, pps[i]);
@@ -171,11 +172,24 @@ static int pp_iodone(struct uobj *o, struct vpage **pps, int n, int err,
 	return nfreed;
 }
 
+/* pp_launder: n more pages (fewer if negative) in asynchronous pageouts
+ * that will free them, which count towards the daemon's target.
+ * => pqlock not held */
+static void pp_launder(struct upager *pg, int n, int flags)
+{
+	if (!(flags & PGO_FREE))
+		return;
+	pthread_mutex_lock(&pg->pqlock);
+	pg->nlaunder += (uint64_t)(int64_t)n;
+	pthread_mutex_unlock(&pg->pqlock);
+}
+
 /*
  * pp_aiodone: the I/O engine's asynchronous pageout of pps[0..n) is over
  * with error err: the pages are dirty again if it failed, and the error
- * is kept for the next sync, whatever it was (nobody else hears of it);
- * then as pp_iodone.
+ * is kept for the next sync, whatever it was (nobody else hears of it),
+ * unless PGO_NOKEEP (a sync's first pass: its second writes them again
+ * and reports); then as pp_iodone.
  * => object locked; the pages BUSY, owned by the engine, given up here.
  */
 void pp_aiodone(struct uobj *o, struct vpage **pps, int n, int err,
@@ -187,7 +201,8 @@ void pp_aiodone(struct uobj *o, struct vpage **pps, int n, int err,
 	LOCK_ASSERT_HELD(&o->lock);
 	if (err == 0) {
 		pp_count_cluster(pg, n);
-		ST_ADD(pg, laundered, n);
+			if (flags & PGO_FREE)
+			ST_ADD(pg, laundered, n);
 	} else {
 		ST_ADD(pg, write_errors, 1);
 		for (i = 0; i < n; i++)
@@ -195,9 +210,11 @@ void pp_aiodone(struct uobj *o, struct vpage **pps, int n, int err,
 	}
 	(void)pp_iodone(o, pps, n, err, flags);
 	pthread_mutex_lock(&pg->pqlock);
-	pg->nlaunder -= (uint64_t)n;
-	if (err != 0)
-		pg->pd_lerr = err;
+	if (flags & PGO_FREE) {
+		pg->nlaunder -= (uint64_t)n;
+		if (err != 0)
+			pg->pd_lerr = err;
+	}
 	pthread_cond_signal(&pg->pdcv);
 	pthread_mutex_unlock(&pg->pqlock);
 }
@@ -238,14 +255,10 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed,
 	*nput = n;
 	*nfreed = 0;
 	if (!(flags & PGO_SYNCIO) && (len = pp_span(o, pps, n, &off)) > 0) {
-		pthread_mutex_lock(&pg->pqlock);
-		pg->nlaunder += (uint64_t)n;
-		pthread_mutex_unlock(&pg->pqlock);
+		pp_launder(pg, n, flags);
 		if (aio_write(o, pps, n, len, flags) == 0)
 			return 0;
-		pthread_mutex_lock(&pg->pqlock);
-		pg->nlaunder -= (uint64_t)n;
-		pthread_mutex_unlock(&pg->pqlock);
+		pp_launder(pg, -n, flags);
 	}
 	err = pp_write(o, pps, n, bufio);
 	if (err == 0) {
@@ -289,10 +302,14 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed,
  * => a busy page is waited for (its owner may be writing it), so when this
  *    returns every page that was dirty on entry has been written or has
  *    failed.  Returns 0 or the first error.
+ * => PGO_ASYNC (with PGO_CLEANIT): only start writing the dirty pages, in
+ *    the I/O engine, as many clusters at once as it takes, and skip busy
+ *    pages: a pass with PGO_SYNCIO after it waits for them (obj_sync).
  */
 int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 {
 	bool force = (flags & (PGO_FREE | PGO_CLEANIT)) == PGO_FREE;
+	bool async = (flags & PGO_ASYNC) != 0;
 	struct vpage *run[PP_MAXRUN], *p;
 	uint64_t key = start;
 	uint64_t zlo = UINT64_MAX, zhi = 0, zn = 0;
@@ -330,6 +347,10 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 				err = -EDEADLK;
 				break;
 			}
+			if (async) {
+				key++;
+				continue;
+			}
 			if (force) {
 				/* not cleaning: whoever holds it frees it;
 				 * with SYNCIO, also wait for that, so that no
@@ -347,8 +368,12 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 		}
 		if ((flags & PGO_CLEANIT) && dirty) {
 			pg_busy(p);
-			e = pp_put(o, p, (flags & PGO_BUFIO) | PGO_SYNCIO,
-			    &nfreed, &n);
+			e = pp_put(o, p, async ? flags & PGO_NOKEEP :
+			    (flags & PGO_BUFIO) | PGO_SYNCIO, &nfreed, &n);
+			if (async) {
+				key++;
+				continue;
+			}
 			/* the writes mapped what they wrote into the pager
 			 * map: drop that a cluster's worth at a time (p may
 			 * be gone: key is its page number) */

@@ -76,6 +76,11 @@
 #define PGO_PASTEOF    0x080  /* pages may lie past EOF (an extending write) */
 #define PGO_NOWAIT     0x100  /* never sleep for frames or busy pages */
 #define PGO_BUFIO      0x200  /* upager's: write through the kernel's cache */
+#define PGO_NOKEEP     0x400  /* upager's: a failed asynchronous pageout
+                                 does not keep its error: the caller writes
+                                 the pages again (obj_sync) */
+#define PGO_ASYNC      0x800  /* upager's: pp_flush only starts the writes,
+                                 in the I/O engine, and skips busy pages */
 
 /* uvn_findpages flags */
 #define UFP_ALL      0x00  /* wait for busy pages, allocate missing ones */
