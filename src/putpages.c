@@ -9,6 +9,8 @@
 
 #define PP_MAXCLUSTER 1024  /* pages: a 4 MiB write at most */
 #define PP_MAXRUN 64        /* pages freed with one punch */
+#define PP_MINASYNC 16      /* pages: smaller clusters a sync's first pass
+                               leaves to its second (see pp_put) */
 
 /*
  * pp_freerun: free a run of consecutive pages, BUSY and owned by the
@@ -231,6 +233,11 @@ void pp_aiodone(struct uobj *o, struct vpage **pps, int n, int err,
  *    the error is kept on the object.  Without it, the I/O engine writes
  *    the cluster (aio_write) and pp_aiodone finishes it; only when the
  *    engine cannot take it (out of memory) is it written now.
+ * => PGO_ASYNC (a sync's first pass): a cluster of fewer than
+ *    PP_MINASYNC pages is not written but left dirty, for the synchronous
+ *    pass: through the kernel's cache, scattered small writes reach the
+ *    disk together at the fdatasync, where the engine would send each
+ *    alone (bench_mmap's dirty16: 123 ms so against 84 ms).
  * => PGO_FREE: free the pages written that are cold and unused since
  *    (pp_iodone); *nfreed gets how many were freed here, 0 when the write
  *    is asynchronous.  *nput gets the cluster's size: its pages are
@@ -250,10 +257,15 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed,
 	LOCK_ASSERT_HELD(&o->lock);
 	KASSERT(p->flags & PG_BUSY);
 	n = pp_mkcluster(o, p, pps);
-	for (i = 0; i < n; i++)
-		pps[i]->flags |= PG_CLEAN;
 	*nput = n;
 	*nfreed = 0;
+	if ((flags & PGO_ASYNC) && n < PP_MINASYNC) {
+		for (i = 0; i < n; i++)
+			pg_unbusy(o, pps[i]);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		pps[i]->flags |= PG_CLEAN;
 	if (!(flags & PGO_SYNCIO) && (len = pp_span(o, pps, n, &off)) > 0) {
 		pp_launder(pg, n, flags);
 		if (aio_write(o, pps, n, len, flags) == 0)
@@ -368,7 +380,7 @@ int pp_flush(struct uobj *o, uint64_t start, uint64_t end, int flags)
 		}
 		if ((flags & PGO_CLEANIT) && dirty) {
 			pg_busy(p);
-			e = pp_put(o, p, async ? flags & PGO_NOKEEP :
+			e = pp_put(o, p, async ? flags & (PGO_ASYNC | PGO_NOKEEP) :
 			    (flags & PGO_BUFIO) | PGO_SYNCIO, &nfreed, &n);
 			if (async) {
 				key++;
