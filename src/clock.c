@@ -50,6 +50,15 @@ static void ck_cold(struct upager *pg, struct vpage *p)
 	pg->ninactive++;
 }
 
+static void ck_skip(struct upager *pg, struct vpage *p)
+{
+	LOCK_ASSERT_HELD(&pg->pqlock);
+	if (p->pqflags & PQ_INACTIVE) {
+		TAILQ_REMOVE(&pg->inactive, p, pageq);
+		TAILQ_INSERT_TAIL(&pg->inactive, p, pageq);
+	}
+}
+
 /*
  * ck_next: the inactive head, after moving the hand over the active queue
  * until the inactive one holds `want` pages, and a third of all (UVM's
@@ -112,6 +121,7 @@ const struct pd_policy pd_clock = {
 	.insert = ck_insert,
 	.remove = ck_remove,
 	.keep = ck_keep,
+	.skip = ck_skip,
 	.cold = ck_cold,
 	.next = ck_next,
 	.iscold = ck_iscold,

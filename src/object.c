@@ -1,5 +1,6 @@
 /* object.c: file objects: attach, detach, persist, terminate, setsize, sync */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,12 +316,21 @@ static void obj_terminate(struct upager *pg, struct uobj *o)
 		TAILQ_REMOVE(&pg->wlist, o, wlistq);
 	if (o->flags & UVN_PERSIST) {
 		TAILQ_REMOVE(&pg->persist, o, persistq);
-		pg->npersist--;
+		__atomic_sub_fetch(&pg->npersist, 1, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_lock(&o->lock);
 	(void)pp_flush(o, 0, UINT64_MAX, PGO_ALLPAGES | PGO_FREE | PGO_SYNCIO);
 	KASSERT(o->npages == 0);
 	pthread_mutex_unlock(&o->lock);
+	/* the daemon may wait for the lock of a page it found here before
+	 * the pages went; without pages it cannot find the object again */
+	pthread_mutex_lock(&pg->pqlock);
+	while (o->pdhold > 0) {
+		pthread_mutex_unlock(&pg->pqlock);
+		sched_yield();
+		pthread_mutex_lock(&pg->pqlock);
+	}
+	pthread_mutex_unlock(&pg->pqlock);
 	store_close(o);
 	while ((w = o->oldwin) != NULL) {
 		o->oldwin = w->next;
@@ -385,7 +395,7 @@ static void obj_rele(struct upager *pg, struct uobj *o)
 	o->mtime = st.st_mtim;
 	o->flags |= UVN_PERSIST;
 	TAILQ_INSERT_TAIL(&pg->persist, o, persistq);
-	if (++pg->npersist > PERSIST_MAX)
+	if (__atomic_add_fetch(&pg->npersist, 1, __ATOMIC_RELAXED) > PERSIST_MAX)
 		obj_terminate(pg, TAILQ_FIRST(&pg->persist));
 }
 
@@ -423,7 +433,7 @@ static int obj_attach(struct upager *pg, int fd, bool fdrw, bool writer,
 			break;
 	if (o != NULL && (o->flags & UVN_PERSIST)) {
 		TAILQ_REMOVE(&pg->persist, o, persistq);
-		pg->npersist--;
+		__atomic_sub_fetch(&pg->npersist, 1, __ATOMIC_RELAXED);
 		o->flags &= ~UVN_PERSIST;
 		if (st->st_size != o->seen_size ||
 		    st->st_mtim.tv_sec != o->mtime.tv_sec ||
@@ -788,14 +798,15 @@ int obj_closeall(struct upager *pg)
 
 int dbg_check_pager(upager_t *pg)
 {
-	uint64_t pages = 0, n, act, inact;
+	uint64_t pages = 0, n, i, act, inact;
 	struct uobj *o;
 	int err = 0, h;
 
 	pthread_mutex_lock(&pg->olock);
 	/* every object locked at once: pages come and go under their
 	 * object's lock, and the page daemon frees them meanwhile (no other
-	 * thread holds two object locks, and the daemon only tries them) */
+	 * thread holds two object locks, and the daemon tries them, or
+	 * waits for one holding no other lock: pd_lockobj) */
 	for (h = 0; h < OBJ_NHASH; h++)
 		TAILQ_FOREACH(o, &pg->objhash[h], hashq) {
 			pthread_mutex_lock(&o->lock);
@@ -819,6 +830,24 @@ int dbg_check_pager(upager_t *pg)
 		    (unsigned long)pg->nactive, (unsigned long)pg->ninactive,
 		    (unsigned long)pg->nresident,
 		    (unsigned long)pg->budget_pages);
+		err = -EUCLEAN;
+	}
+	/* pages in a pageout that frees them: busy, and counted */
+	for (n = 0, i = 0; i < pg->budget_pages; i++) {
+		const struct vpage *p = &pg->pages[i];
+
+		if (!(p->pqflags & PQ_LAUNDRY))
+			continue;
+		n++;
+		if (!(p->flags & PG_BUSY) || (p->pqflags & PQ_FREE)) {
+			fprintf(stderr, "upager check: page %lu in pageout "
+			    "not busy\n", (unsigned long)p->pgno);
+			err = -EUCLEAN;
+		}
+	}
+	if (n != pg->nlaunder) {
+		fprintf(stderr, "upager check: %lu pages in pageout, %lu "
+		    "counted\n", (unsigned long)n, (unsigned long)pg->nlaunder);
 		err = -EUCLEAN;
 	}
 	pthread_mutex_unlock(&pg->pqlock);

@@ -19,6 +19,9 @@ struct vpage;
  *   keep(p)       the daemon found p in use (referenced since it last
  *                 looked, busy, wired): not a candidate for now
  *   cold(p)       a caller says p will not be used soon (PGO_DEACTIVATE)
+ *   skip(p)       the daemon passes over candidate p for now (it is being
+ *                 written by a pageout that will free it): it stays a
+ *                 candidate, behind the others
  *   next(want)    the page the daemon should look at next, the daemon
  *                 being after `want` frames; NULL when there is none.  A
  *                 page returned stays queued until keep() or remove().
@@ -36,6 +39,7 @@ struct pd_policy {
 	void (*remove)(struct upager *pg, struct vpage *p);
 	void (*keep)(struct upager *pg, struct vpage *p);
 	void (*cold)(struct upager *pg, struct vpage *p);
+	void (*skip)(struct upager *pg, struct vpage *p);
 	struct vpage *(*next)(struct upager *pg, uint64_t want);
 	bool (*iscold)(struct upager *pg, struct vpage *p);
 	struct vpage *(*fresh)(struct upager *pg);

@@ -174,15 +174,25 @@ static int pp_iodone(struct uobj *o, struct vpage **pps, int n, int err,
 	return nfreed;
 }
 
-/* pp_launder: n more pages (fewer if negative) in asynchronous pageouts
- * that will free them, which count towards the daemon's target.
+/* pp_launder: pps[0..n) enter (or leave) an asynchronous pageout that
+ * will free them: they count towards the daemon's target, and it looks
+ * past them (PQ_LAUNDRY) rather than take them for pages in use.
  * => pqlock not held */
-static void pp_launder(struct upager *pg, int n, int flags)
+static void pp_launder(struct upager *pg, struct vpage **pps, int n,
+    int flags, bool enter)
 {
+	int i;
+
 	if (!(flags & PGO_FREE))
 		return;
 	pthread_mutex_lock(&pg->pqlock);
-	pg->nlaunder += (uint64_t)(int64_t)n;
+	if (enter)
+		pg->nlaunder += (uint64_t)n;
+	else
+		pg->nlaunder -= (uint64_t)n;
+	for (i = 0; i < n; i++)
+		pps[i]->pqflags = enter ? pps[i]->pqflags | PQ_LAUNDRY :
+		    pps[i]->pqflags & ~PQ_LAUNDRY;
 	pthread_mutex_unlock(&pg->pqlock);
 }
 
@@ -210,13 +220,11 @@ void pp_aiodone(struct uobj *o, struct vpage **pps, int n, int err,
 		for (i = 0; i < n; i++)
 			pps[i]->flags &= ~PG_CLEAN;
 	}
+	pp_launder(pg, pps, n, flags, false);
 	(void)pp_iodone(o, pps, n, err, flags);
 	pthread_mutex_lock(&pg->pqlock);
-	if (flags & PGO_FREE) {
-		pg->nlaunder -= (uint64_t)n;
-		if (err != 0)
-			pg->pd_lerr = err;
-	}
+	if ((flags & PGO_FREE) && err != 0)
+		pg->pd_lerr = err;
 	pthread_cond_signal(&pg->pdcv);
 	pthread_mutex_unlock(&pg->pqlock);
 }
@@ -267,10 +275,10 @@ int pp_put(struct uobj *o, struct vpage *p, int flags, int *nfreed,
 	for (i = 0; i < n; i++)
 		pps[i]->flags |= PG_CLEAN;
 	if (!(flags & PGO_SYNCIO) && (len = pp_span(o, pps, n, &off)) > 0) {
-		pp_launder(pg, n, flags);
+		pp_launder(pg, pps, n, flags, true);
 		if (aio_write(o, pps, n, len, flags) == 0)
 			return 0;
-		pp_launder(pg, -n, flags);
+		pp_launder(pg, pps, n, flags, false);
 	}
 	err = pp_write(o, pps, n, bufio);
 	if (err == 0) {

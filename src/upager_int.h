@@ -64,6 +64,7 @@
 #define PQ_INACTIVE 0x02
 #define PQ_FREE     0x04
 #define PQ_FRESH    0x08  /* deactivated, not unmapped yet (pd_sample) */
+#define PQ_LAUNDRY  0x10  /* in an asynchronous pageout that frees it */
 
 /* getpages/putpages flags, as in UVM. */
 #define PGO_CLEANIT    0x001  /* write dirty pages back */
@@ -158,6 +159,8 @@ struct uobj {
 	off_t size;                /* the file size: always the truth for callers */
 	off_t bm_lo, bm_hi;        /* a range known to be allocated (bmap cache) */
 	uint64_t npages;           /* resident pages */
+	int pdhold;                /* the page daemon waits for the lock
+	                              (pqlock; see pd_lockobj) */
 	struct radix idx;          /* pgno -> struct vpage */
 	int error;                 /* write-back error to report once, or 0 */
 	uint64_t dirty_since;      /* ms: a page went dirty while clean, or 0 */

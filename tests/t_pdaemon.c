@@ -3,9 +3,11 @@
  * water mark and stops at the high one; laundering that fails keeps the
  * pages dirty and cached while the daemon frees other pages, and the
  * error reaches the next sync; nothing is lost once the fault clears;
- * pages used through a view without faults are seen used, and kept.
+ * pages used through a view without faults are seen used, and kept; a
+ * writer that outruns the disk finds several pageouts in flight.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -82,6 +84,76 @@ static void test_marks(void)
 	unlink(p);
 	free(exp);
 	free(buf);
+}
+
+struct depth {
+	upager_t *pg;
+	int stop;                  /* atomic */
+	uint64_t peak;             /* most pages in pageout at once */
+	int checks;                /* checker runs with pageouts in flight */
+};
+
+/* depth_sampler: watch how many pages are in pageout, and run the checker
+ * now and then while some are */
+static void *depth_sampler(void *arg)
+{
+	struct depth *d = arg;
+	unsigned i = 0;
+
+	while (!__atomic_load_n(&d->stop, __ATOMIC_RELAXED)) {
+		pthread_mutex_lock(&d->pg->pqlock);
+		uint64_t n = d->pg->nlaunder;
+		pthread_mutex_unlock(&d->pg->pqlock);
+		d->peak = MAX(d->peak, n);
+		if (n > 0 && ++i % 64 == 0) {
+			CHECK_EQ(dbg_check_pager(d->pg), 0);
+			d->checks++;
+		}
+		usleep(100);
+	}
+	return NULL;
+}
+
+/*
+ * test_launder_depth: a file four times the budget overwritten with
+ * pwrite while every write-back takes 3 ms: the writer outruns the disk,
+ * and the daemon keeps PD_LAUNDERQ clusters in pageout at once, not one
+ * (it used to take the cluster it had just started, busy at the head of
+ * the inactive queue, for pages in use, and stop).  The checker, run
+ * meanwhile, finds each page in pageout busy and counted.
+ */
+static void test_launder_depth(void)
+{
+	const size_t budget = 1024 * PG, n = 4 * budget, chunk = 64 * KiB;
+	unsigned char *exp = xmalloc(n);
+	upager_t *pg = mkpager_cfg(budget, CLUSTER, CLUSTER, 0, QUIET_SYNCER);
+	const char *p = tpath("depth");
+	struct depth d = { .pg = pg };
+	upager_file_t *f;
+	pthread_t t;
+
+	CHECK(pg->pd_hiwat - pg->pd_lowat >= 4 * CLUSTER / PG);
+	fill(exp, n, 0, 9);
+	disk_write(p, exp, n, 0, O_TRUNC);
+	fill(exp, n, 0, 10);
+	f = uopen(pg, p, O_RDWR);
+	sys_fault_set(SYS_PWRITE, &(struct sys_fault){ .delay_ms = 3 });
+	CHECK_EQ(pthread_create(&t, NULL, depth_sampler, &d), 0);
+	for (size_t off = 0; off < n; off += chunk)
+		UWRITE(f, exp + off, chunk, (off_t)off);
+	__atomic_store_n(&d.stop, 1, __ATOMIC_RELAXED);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	sys_fault_clear(SYS_NKIND);
+	CHECK(stats(pg).laundered > 0);
+	/* 80 pages with the skip, 32-48 without it (either engine) */
+	CHECK(d.peak >= 4 * CLUSTER / PG);
+	CHECK(d.checks > 0);
+	CHECK_OK(upager_close(f));
+	PCHECK(pg);
+	CHECK_OK(upager_destroy(pg));
+	DISK_EXPECT(p, exp, n);
+	unlink(p);
+	free(exp);
 }
 
 /* ndirty: pages of f's object resident and dirty */
@@ -242,6 +314,7 @@ int main(void)
 	test_marks();
 	test_launder_errors();
 	test_sampling();
+	test_launder_depth();
 	rm_test_dir();
 	printf("t_pdaemon: ok\n");
 	return 0;
